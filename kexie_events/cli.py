@@ -1,0 +1,325 @@
+"""The ``kexie`` command line.
+
+Only click and the light core are imported here: ``kexie --help`` and ``kexie check`` must stay
+fast on a volunteer's old laptop, so commands import the web server, astronomy and document
+libraries inside their own functions. Errors the user can fix are printed without a traceback;
+the exit code is 2 for usage and configuration errors, 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from kexie_events import __version__
+from kexie_events.errors import EventFileError, KexieError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+def plugins_of(ctx: click.Context):
+    """The plugins for this invocation: those passed in ``obj`` (tests), else the installed ones."""
+    from kexie_events.plugins import Plugins
+
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    if "plugins" not in obj:
+        obj["plugins"] = Plugins.load()
+        root.obj = obj
+    return obj["plugins"]
+
+
+def default_user() -> str:
+    """Who is acting: ``$KEXIE_USER``, else the login name."""
+    try:
+        return os.environ.get("KEXIE_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def report_error(error: KexieError) -> None:
+    """Print a user error (every located problem of an event file) to stderr."""
+    if isinstance(error, EventFileError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        count = sum(p.problem.severity == "error" for p in error.problems)
+        click.echo(f"Error: {count} problem(s) in the event file; nothing was changed.", err=True)
+    else:
+        click.echo(f"Error: {error}", err=True)
+
+
+class KexieGroup(click.Group):
+    """The top-level group: adds plugin commands and turns user errors into clean exits."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        try:
+            names |= set(self._plugin_commands(ctx))
+        except KexieError:
+            pass
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        return self._plugin_commands(ctx).get(cmd_name)
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        plugins = plugins_of(ctx)
+        found: dict[str, click.Command] = {}
+        for plugin, result in plugins.call_each("kexie_cli_commands"):
+            for command in result or ():
+                if command.name in found or command.name in self.commands:
+                    raise KexieError(f"plugin {plugin!r} adds a second command {command.name!r}")
+                found[command.name] = command
+        return found
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KexieError as error:
+            report_error(error)
+            ctx.exit(error.exit_code)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except KexieError as error:
+            report_error(error)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=KexieGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="kexie")
+def cli() -> None:
+    """Plan, run and report science weeks and public observation events.
+
+    An event lives in a folder: event.toml (what you write) and event.db (what happens).
+    Start with: kexie templates, then kexie new DIR --template NAME.
+    """
+
+
+event_dir = click.argument(
+    "directory",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+
+
+def open_event(ctx: click.Context, directory: Path):
+    """Load and check the event in ``directory`` and open its store."""
+    from kexie_events.eventfile import load_event
+    from kexie_events.store import EventStore
+
+    plugins = plugins_of(ctx)
+    event = load_event(directory, plugins)
+    migrations = _migrations(plugins)
+    return plugins, event, EventStore.open(event.db_path, migrations)
+
+
+def _migrations(plugins):
+    from kexie_events.records import Migration
+
+    return plugins.collect("kexie_store_migrations", Migration)
+
+
+def print_json(data) -> None:
+    """Print ``data`` as indented JSON, keeping Chinese readable."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@cli.command()
+@event_dir
+@click.pass_context
+def check(ctx: click.Context, directory: Path) -> None:
+    """Check DIR/event.toml and every plugin's section; exit 2 on any error."""
+    from kexie_events.eventfile import check_event
+
+    checked = check_event(directory, plugins_of(ctx))
+    for warning in checked.warnings:
+        click.echo(str(warning), err=True)
+    event = checked.event
+    click.echo(
+        f"ok: {event.toml_path}: {event.title} "
+        f"({len(event.sites)} sites, {len(event.schedule)} schedule items, "
+        f"{len(event.volunteers)} volunteers, plugins: {', '.join(event.plugins) or 'none'})"
+    )
+
+
+@cli.command()
+@event_dir
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, directory: Path, as_json: bool) -> None:
+    """Show the current phase, what each plugin reports, and what blocks the next gate."""
+    from kexie_events import lifecycle
+
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        current = lifecycle.status(event, store, plugins)
+    if as_json:
+        print_json({"event": event.title, "folder": str(directory), **current.as_json()})
+        return
+    click.echo(f"{event.title}  [{directory}]")
+    marks = []
+    for phase in lifecycle.PHASES:
+        marks.append(f"[{phase}]" if phase == current.phase else phase)
+    click.echo("phase: " + " → ".join(marks))
+    for line in current.lines:
+        click.echo(f"  {line.level:7} [{line.plugin}] {line.text}")
+    if current.next_phase is None:
+        click.echo("this is the last phase.")
+    elif current.blockers:
+        click.echo(f"blocks the move to {current.next_phase}:")
+        for blocker in current.blockers:
+            click.echo(f"  - [{blocker.plugin}] {blocker.message}")
+    else:
+        click.echo(f"nothing blocks the move to {current.next_phase}: kexie advance {directory}")
+
+
+@cli.command()
+@event_dir
+@click.option("--force", is_flag=True, help="Move on even though a plugin blocks the gate.")
+@click.option("--reason", help="Why the gate is overridden (required with --force).")
+@click.option("--by", default=default_user, show_default="$KEXIE_USER or login name",
+              help="Who moves the event on.")
+@click.pass_context
+def advance(ctx: click.Context, directory: Path, force: bool, reason: str | None, by: str) -> None:
+    """Move the event to its next phase, if no plugin blocks the gate."""
+    from kexie_events import lifecycle
+
+    if reason and not force:
+        raise click.UsageError("--reason is only used with --force")
+    if force and not (reason and reason.strip()):
+        raise click.UsageError('--force needs --reason "why the gate is overridden"')
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        change = lifecycle.advance(event, store, plugins, by=by, force=force, reason=reason)
+    note = f" (gate overridden: {change.reason})" if change.forced else ""
+    click.echo(f"{change.from_phase} → {change.to_phase}, by {change.by}{note}")
+
+
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def plugins_command(ctx: click.Context, as_json: bool) -> None:
+    """List the loaded plugins with their versions and hooks."""
+    import attrs
+
+    infos = plugins_of(ctx).describe()
+    if as_json:
+        print_json([attrs.asdict(info) for info in infos])
+        return
+    for info in infos:
+        origin = "built-in" if info.builtin else info.module
+        click.echo(f"{info.name} {info.version} ({origin})")
+        for hook in info.hooks:
+            click.echo(f"    {hook}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def templates(ctx: click.Context, as_json: bool) -> None:
+    """List the event templates that kexie new can copy."""
+    from kexie_events.templates import available
+
+    found = available(plugins_of(ctx))
+    if as_json:
+        print_json(
+            [
+                {"name": t.name, "languages": list(t.languages), "summary": t.summary,
+                 "plugin": t.plugin}
+                for t in found.values()
+            ]
+        )
+        return
+    for template in found.values():
+        langs = ",".join(template.languages)
+        click.echo(f"{template.name}  [{langs}]")
+        for lang in template.languages:
+            if lang in template.summary:
+                click.echo(f"    {template.summary[lang]}")
+
+
+@cli.command()
+@event_dir
+@click.option("--template", "-t", "template_name", required=True, help="Template name.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the event's documents and pages.")
+@click.pass_context
+def new(ctx: click.Context, directory: Path, template_name: str, lang: str) -> None:
+    """Create an event folder DIR from a template."""
+    create_event(ctx, directory, template_name, lang)
+    click.echo(f"created {directory / 'event.toml'} from {template_name} ({lang})")
+    click.echo(f"next: edit it, then run: kexie check {directory}")
+
+
+def create_event(ctx: click.Context, directory: Path, template_name: str, lang: str):
+    """Copy a template into ``directory``, check it and create its store."""
+    from kexie_events import templates as event_templates
+    from kexie_events.eventfile import load_event
+    from kexie_events.store import EventStore
+
+    plugins = plugins_of(ctx)
+    template = event_templates.find(plugins, template_name)
+    event_templates.create(template, directory, lang)
+    event = load_event(directory, plugins)
+    EventStore.open(event.db_path, _migrations(plugins)).close()
+    return event
+
+
+@cli.command()
+@click.argument("directory", metavar="[DIR]", required=False,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:
+    """Make an eclipse-observation event in a new folder and take it through the lifecycle."""
+    from kexie_events import lifecycle
+    from kexie_events.errors import GateBlocked
+
+    directory = directory or _fresh_folder(Path("kexie-demo"))
+    click.echo(f"1. new event from the solar-eclipse-observation template: {directory}")
+    event = create_event(ctx, directory, "solar-eclipse-observation", lang)
+    click.echo(f"   {event.title}: {event.start:%Y-%m-%d %H:%M}–{event.end:%H:%M} {event.timezone}")
+    ctx.invoke(check, directory=directory)
+    click.echo("2. lifecycle: advance while no plugin blocks the next gate")
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        while lifecycle.next_phase(store.phase()):
+            try:
+                change = lifecycle.advance(event, store, plugins, by="demo")
+            except GateBlocked as blocked:
+                click.echo(f"   stopped at {blocked.phase}; {blocked.next_phase} is blocked:")
+                for blocker in blocked.blockers:
+                    click.echo(f"     - [{blocker.plugin}] {blocker.message}")
+                break
+            click.echo(f"   {change.from_phase} → {change.to_phase}")
+    click.echo("3. where everything is:")
+    click.echo(f"   event file:  {event.toml_path}")
+    click.echo(f"   event store: {event.db_path}")
+    click.echo(f"   status:      kexie status {directory}")
+
+
+def _fresh_folder(base: Path) -> Path:
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
+
+
+def main() -> None:
+    """Entry point of the ``kexie`` console script."""
+    cli(prog_name="kexie")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

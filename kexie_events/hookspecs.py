@@ -1,0 +1,108 @@
+"""The hooks a kexie-events plugin can implement: this module is their reference.
+
+Every hook is called with keyword arguments; an implementation may accept any subset of them,
+so hooks can grow new arguments without breaking plugins. Hooks that return records return an
+iterable of them (a list, a tuple, or a generator), or ``None`` for nothing.
+``docs/hooks.md`` is generated from these docstrings (``python -m kexie_events.hookdocs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from kexie_events.errors import Problem
+    from kexie_events.model import Event
+    from kexie_events.records import Blocker, EventTemplate, Migration, PhaseChange, StatusLine
+    from kexie_events.store import EventStore
+
+hookspec = pluggy.HookspecMarker("kexie_events")
+hookimpl = pluggy.HookimplMarker("kexie_events")
+
+
+@hookspec
+def kexie_event_templates() -> Iterable[EventTemplate]:
+    """Offer ready-made events that ``kexie new DIR --template NAME`` can copy.
+
+    A template is a folder with ``template.toml`` (``name``, ``summary_zh``, ``summary_en``) and
+    ``event.zh.toml`` and/or ``event.en.toml``; other files are copied along, and files named
+    ``*.zh.*`` or ``*.en.*`` only for that language. Build records with
+    ``EventTemplate.from_folder(path)``. Template names must be unique across plugins.
+    """
+
+
+@hookspec
+def kexie_cli_commands() -> Iterable[click.Command]:
+    """Add commands to the ``kexie`` command line.
+
+    Return click commands or groups; their names must not clash with the core's or another
+    plugin's. Keep this hook cheap: it runs for every ``kexie`` invocation, including
+    ``kexie --help``, so import heavy libraries inside the command functions.
+    """
+
+
+@hookspec
+def kexie_store_migrations() -> Iterable[Migration]:
+    """Create or change the plugin's own tables in ``event.db``.
+
+    Each ``Migration(owner, version, sql)`` runs once, in version order per owner, in a
+    transaction of its own; the store remembers which ran. Never edit a released migration:
+    add the next version. Prefix table names with the plugin's name.
+    """
+
+
+@hookspec
+def kexie_check_event(event: Event) -> Iterable[Problem]:
+    """Check the event for what this plugin needs, chiefly its own ``[plugins.NAME]`` section.
+
+    Called by ``kexie check`` and before every command that uses the event. Return
+    ``Problem(key, message, severity)`` records; ``key`` is the path in the file, e.g.
+    ``("plugins", "eclipse-glasses", "stock")`` or ``("sites", 0, "lat")``, and the core turns it
+    into a file and line. ``kexie_events.fields.TableReader`` reads a table and reports unknown
+    keys with suggestions the way the core does. Errors stop the command; warnings are shown.
+
+    :param event: the event as the core parsed it; ``event.plugin_config(NAME)`` is the raw
+        section, or ``None`` when the event does not use the plugin.
+    """
+
+
+@hookspec
+def kexie_status(event: Event, store: EventStore, phase: str) -> Iterable[StatusLine]:
+    """Tell the organiser where this plugin's work stands, for ``kexie status``.
+
+    :param event: the loaded event.
+    :param store: the event's store, to read what has been recorded.
+    :param phase: the current phase (``plan``, ``materials``, ``launch``, ``onsite``, ``report``).
+    """
+
+
+@hookspec
+def kexie_gate(
+    event: Event, store: EventStore, phase: str, next_phase: str
+) -> Iterable[Blocker]:
+    """Say what blocks the move from ``phase`` to ``next_phase``.
+
+    Return a ``Blocker(message)`` for each reason the event may not move on yet; nothing when it
+    may. ``kexie advance`` refuses while any plugin blocks, unless forced with a reason, and the
+    override is recorded.
+
+    :param event: the loaded event.
+    :param store: the event's store.
+    :param phase: the phase the event is in.
+    :param next_phase: the phase it would move to.
+    """
+
+
+@hookspec
+def kexie_phase_changed(event: Event, store: EventStore, change: PhaseChange) -> None:
+    """React to a phase change after it has been recorded.
+
+    :param event: the loaded event.
+    :param store: the event's store.
+    :param change: from, to, who, when, and the override reason if the gate was forced.
+    """

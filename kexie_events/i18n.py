@@ -1,0 +1,40 @@
+"""Two languages, chosen per event: words, dates and numbers as each language writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def pick(lang: str, zh: str, en: str) -> str:
+    """The Chinese or the English text, by the event's language."""
+    return zh if lang == "zh" else en
+
+
+def date_text(day: dt.date, lang: str) -> str:
+    """``2027年8月2日`` or ``2 August 2027``."""
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {day:%B %Y}"
+
+
+def weekday_text(day: dt.date, lang: str) -> str:
+    """``星期一`` or ``Monday``."""
+    return f"星期{_WEEKDAYS_ZH[day.weekday()]}" if lang == "zh" else f"{day:%A}"
+
+
+def time_text(moment: dt.datetime | dt.time) -> str:
+    """``08:30``: both languages use the 24-hour clock in event documents."""
+    return f"{moment:%H:%M}"
+
+
+def moment_text(moment: dt.datetime, lang: str) -> str:
+    """``2027年8月2日 08:30`` or ``2 August 2027, 08:30``."""
+    separator = " " if lang == "zh" else ", "
+    return f"{date_text(moment.date(), lang)}{separator}{time_text(moment)}"
+
+
+def count_text(number: int, lang: str) -> str:
+    """``3,000`` in English; Chinese official prose writes ``3000``."""
+    return str(number) if lang == "zh" else f"{number:,}"

@@ -1,0 +1,111 @@
+"""Small typed records that plugins return from hooks.
+
+The core checks them in one place (``Plugins.collect``): the type, and a duplicate name where a
+name must be unique. The ``plugin`` field is filled in by the core with the name of the plugin
+that returned the record; a plugin leaves it empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import attrs
+from attrs import frozen
+
+
+@frozen
+class EventTemplate:
+    """A ready-made event that ``kexie new`` can copy.
+
+    Attributes:
+        name: what ``--template`` takes, e.g. ``solar-eclipse-observation``.
+        folder: holds ``event.zh.toml`` and/or ``event.en.toml`` plus any assets.
+        summary: one line per language, ``{"zh": "...", "en": "..."}``.
+        languages: the languages it comes in.
+    """
+
+    name: str
+    folder: Path | Traversable
+    summary: dict[str, str] = attrs.field(factory=dict)
+    languages: tuple[str, ...] = ()
+    plugin: str = ""
+
+    @classmethod
+    def from_folder(cls, folder: Path | Traversable) -> EventTemplate:
+        """Read ``template.toml`` (name and summaries) from a template folder."""
+        meta = tomllib.loads(folder.joinpath("template.toml").read_text(encoding="utf-8"))
+        languages = tuple(
+            lang for lang in ("zh", "en") if folder.joinpath(f"event.{lang}.toml").is_file()
+        )
+        return cls(
+            name=meta["name"],
+            folder=folder,
+            summary={k.removeprefix("summary_"): v for k, v in meta.items() if k != "name"},
+            languages=languages,
+        )
+
+
+@frozen
+class StatusLine:
+    """Something a plugin wants the organiser to see in ``kexie status``.
+
+    Attributes:
+        text: one line, in the event's language.
+        level: ``info``, ``ok`` or ``warning``.
+    """
+
+    text: str
+    level: str = attrs.field(
+        default="info", validator=attrs.validators.in_(("info", "ok", "warning"))
+    )
+    plugin: str = ""
+
+
+@frozen
+class Blocker:
+    """A reason the event may not move on to the next phase yet.
+
+    Attributes:
+        message: what is missing and what to do about it, in the event's language.
+    """
+
+    message: str
+    plugin: str = ""
+
+
+@frozen
+class Migration:
+    """One step of a plugin's own tables in ``event.db``.
+
+    Steps of one owner run in ``version`` order, once each; the store records which ran.
+
+    Attributes:
+        owner: usually the plugin's name; scopes ``version``.
+        version: 1, 2, 3... per owner.
+        sql: one or more SQL statements.
+    """
+
+    owner: str
+    version: int = attrs.field(validator=attrs.validators.ge(1))
+    sql: str
+
+
+@frozen
+class PhaseChange:
+    """A move from one lifecycle phase to the next, as recorded in the store.
+
+    Attributes:
+        by: who moved the event on.
+        at: when, aware.
+        reason: why the gate was overridden; ``None`` when nothing blocked it.
+    """
+
+    from_phase: str
+    to_phase: str
+    by: str
+    at: dt.datetime
+    forced: bool = False
+    reason: str | None = None

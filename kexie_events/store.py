@@ -1,0 +1,220 @@
+"""The event store: ``event.db``, an SQLite file in WAL mode holding everything that happens.
+
+Operational facts (phase changes, and the plugins' tickets, check-ins, handouts, ticks) are
+appended with who, when and where. Each write is committed before the call returns, with
+``synchronous=FULL``, so a crash right after loses nothing that was acknowledged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kexie_events.errors import KexieError
+from kexie_events.records import Migration, PhaseChange
+
+CORE_MIGRATIONS = (
+    Migration(
+        "core",
+        1,
+        """
+        CREATE TABLE phase_changes (
+            id INTEGER PRIMARY KEY,
+            from_phase TEXT NOT NULL,
+            to_phase TEXT NOT NULL,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            forced INTEGER NOT NULL DEFAULT 0,
+            reason TEXT
+        );
+        CREATE TABLE journal (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            site TEXT,
+            gate TEXT,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX journal_kind ON journal (kind, at);
+        """,
+    ),
+)
+
+
+@attrs.frozen
+class JournalEntry:
+    """A fact recorded in the generic journal: what kind, when, by whom, where, and details."""
+
+    id: int
+    kind: str
+    at: dt.datetime
+    by: str
+    site: str | None
+    gate: str | None
+    data: dict[str, Any]
+
+
+def now() -> dt.datetime:
+    """The current time, aware (UTC); the store keeps the offset it was given."""
+    return dt.datetime.now(dt.UTC)
+
+
+class EventStore:
+    """Access to one ``event.db``.
+
+    Open it with :meth:`open`; it creates the file, switches it to WAL and runs pending
+    migrations (the core's and those the plugins pass in). Use it as a context manager or call
+    :meth:`close`.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, migrations: Iterable[Migration] = ()) -> EventStore:
+        """Open (creating if needed) the store at ``path`` and bring its tables up to date."""
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.Error as error:
+            raise KexieError(f"{path}: cannot open the event store: {error}") from error
+        store = cls(connection, path)
+        store.migrate([*CORE_MIGRATIONS, *migrations])
+        return store
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken immediately so concurrent writers queue instead of fail."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def migrate(self, migrations: Iterable[Migration]) -> list[Migration]:
+        """Run the migrations not yet applied, each in its own transaction; return those run."""
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " owner TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL,"
+            " PRIMARY KEY (owner, version))"
+        )
+        done = set(self.connection.execute("SELECT owner, version FROM schema_migrations"))
+        ran = []
+        for migration in sorted(migrations, key=lambda m: (m.owner != "core", m.owner, m.version)):
+            if (migration.owner, migration.version) in done:
+                continue
+            with self.transaction() as db:
+                for statement in _statements(migration.sql):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (migration.owner, migration.version, now().isoformat()),
+                )
+            ran.append(migration)
+        return ran
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def phase(self) -> str:
+        """The phase the event is in: where the last recorded change led, or ``plan``."""
+        row = self.connection.execute(
+            "SELECT to_phase FROM phase_changes ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else "plan"
+
+    def record_phase_change(self, change: PhaseChange) -> None:
+        """Append a phase change."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO phase_changes (from_phase, to_phase, by, at, forced, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    change.from_phase,
+                    change.to_phase,
+                    change.by,
+                    change.at.isoformat(),
+                    int(change.forced),
+                    change.reason,
+                ),
+            )
+
+    def phase_changes(self) -> list[PhaseChange]:
+        """Every phase change, oldest first."""
+        rows = self.connection.execute(
+            "SELECT from_phase, to_phase, by, at, forced, reason FROM phase_changes ORDER BY id"
+        )
+        return [
+            PhaseChange(a, b, by, dt.datetime.fromisoformat(at), bool(forced), reason)
+            for a, b, by, at, forced, reason in rows
+        ]
+
+    # --- the generic journal -----------------------------------------------------------------
+
+    def append(
+        self,
+        kind: str,
+        *,
+        by: str,
+        data: dict[str, Any] | None = None,
+        site: str | None = None,
+        gate: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> int:
+        """Append a fact of ``kind`` to the journal and return its id."""
+        at = at or now()
+        if at.tzinfo is None:
+            raise ValueError("journal times must be aware")
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO journal (kind, at, by, site, gate, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, at.isoformat(), by, site, gate, json.dumps(data or {}, ensure_ascii=False)),
+            )
+        return cursor.lastrowid
+
+    def entries(self, kind: str) -> list[JournalEntry]:
+        """Every journal entry of ``kind``, oldest first."""
+        rows = self.connection.execute(
+            "SELECT id, kind, at, by, site, gate, data FROM journal WHERE kind = ? ORDER BY id",
+            (kind,),
+        )
+        return [
+            JournalEntry(i, k, dt.datetime.fromisoformat(at), by, site, gate, json.loads(data))
+            for i, k, at, by, site, gate, data in rows
+        ]
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (sqlite3 runs one at a time in a transaction)."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,1 @@
+"""Built-in plugins of kexie-events, each registered like a third-party plugin."""
