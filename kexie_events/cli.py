@@ -8,6 +8,7 @@ the exit code is 2 for usage and configuration errors, 1 for everything else.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -58,10 +59,9 @@ class KexieGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
-        try:
+        # A broken plugin must not hide the core commands from --help; it is named when used.
+        with contextlib.suppress(KexieError):
             names |= set(self._plugin_commands(ctx))
-        except KexieError:
-            pass
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -187,8 +187,12 @@ def status(ctx: click.Context, directory: Path, as_json: bool) -> None:
 @event_dir
 @click.option("--force", is_flag=True, help="Move on even though a plugin blocks the gate.")
 @click.option("--reason", help="Why the gate is overridden (required with --force).")
-@click.option("--by", default=default_user, show_default="$KEXIE_USER or login name",
-              help="Who moves the event on.")
+@click.option(
+    "--by",
+    default=default_user,
+    show_default="$KEXIE_USER or login name",
+    help="Who moves the event on.",
+)
 @click.pass_context
 def advance(ctx: click.Context, directory: Path, force: bool, reason: str | None, by: str) -> None:
     """Move the event to its next phase, if no plugin blocks the gate."""
@@ -234,8 +238,12 @@ def templates(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         print_json(
             [
-                {"name": t.name, "languages": list(t.languages), "summary": t.summary,
-                 "plugin": t.plugin}
+                {
+                    "name": t.name,
+                    "languages": list(t.languages),
+                    "summary": t.summary,
+                    "plugin": t.plugin,
+                }
                 for t in found.values()
             ]
         )
@@ -251,8 +259,13 @@ def templates(ctx: click.Context, as_json: bool) -> None:
 @cli.command()
 @event_dir
 @click.option("--template", "-t", "template_name", required=True, help="Template name.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the event's documents and pages.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the event's documents and pages.",
+)
 @click.pass_context
 def new(ctx: click.Context, directory: Path, template_name: str, lang: str) -> None:
     """Create an event folder DIR from a template."""
@@ -276,8 +289,9 @@ def create_event(ctx: click.Context, directory: Path, template_name: str, lang: 
 
 
 @cli.command()
-@click.argument("directory", metavar="[DIR]", required=False,
-                type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:

@@ -91,9 +91,7 @@ class PluginError(KexieError):
         self.plugin = plugin
         self.hook = hook
         self.error = error
-        super().__init__(
-            f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}"
-        )
+        super().__init__(f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}")
 
 
 class GateBlocked(KexieError):

@@ -96,9 +96,7 @@ def _read_text(folder: Path, path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise EventFolderError(
-            f"{path}:{line}: not UTF-8 text; save the file as UTF-8"
-        ) from None
+        raise EventFolderError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
 
 
 def parse_event(
@@ -130,8 +128,11 @@ def parse_event(
     audiences = top.texts("audiences", choices=AUDIENCES)
 
     leading_group = tuple(
-        Member(t.text("role", required=True) or "", t.text("name", required=True) or "",
-               t.text("title", "") or "")
+        Member(
+            t.text("role", required=True) or "",
+            t.text("name", required=True) or "",
+            t.text("title", "") or "",
+        )
         for t in _finished(top.tables("leading_group"))
     )
     tasks = tuple(
@@ -243,9 +244,7 @@ def _gate_ref(reader: TableReader, site_gates: dict, site: str | None) -> str | 
     if gate is None:
         return None
     gates = (
-        list(site_gates.get(site, ()))
-        if site
-        else [g for gs in site_gates.values() for g in gs]
+        list(site_gates.get(site, ())) if site else [g for gs in site_gates.values() for g in gs]
     )
     if gate not in gates:
         where = f"site {site!r}" if site else "any site"
@@ -266,7 +265,7 @@ def _schedule(top, zone, site_gates, event_start, event_end) -> tuple[ScheduleIt
         if any(item.id == item_id for item in items):
             reader.error(
                 "id",
-                f"two schedule items have the id {item_id!r}; give each a distinct id = \"...\"",
+                f'two schedule items have the id {item_id!r}; give each a distinct id = "..."',
             )
         start = reader.moment("start", zone, required=True)
         end = reader.moment("end", zone, required=True)
@@ -340,7 +339,7 @@ def _plugin_sections(
 ) -> dict[str, dict]:
     sections = top.table("plugins")
     result = {}
-    for name in sections.keys():
+    for name in sections.names():
         config = sections.raw(name)
         if not isinstance(config, dict):
             sections.error(name, f"expected a table [plugins.{name}]")

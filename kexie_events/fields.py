@@ -190,9 +190,7 @@ class TableReader:
                 items.append(item)
         return tuple(items)
 
-    def moment(
-        self, key: str, zone: ZoneInfo, *, required: bool = False
-    ) -> dt.datetime | None:
+    def moment(self, key: str, zone: ZoneInfo, *, required: bool = False) -> dt.datetime | None:
         """A date and time, made aware in ``zone`` unless it carries its own offset."""
         value = self._typed(
             key,
@@ -237,6 +235,6 @@ class TableReader:
             for index, item in enumerate(value)
         ]
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         """The keys the table actually has (for tables whose keys are names, not fields)."""
         return list(self._data)

@@ -82,9 +82,7 @@ def kexie_status(event: Event, store: EventStore, phase: str) -> Iterable[Status
 
 
 @hookspec
-def kexie_gate(
-    event: Event, store: EventStore, phase: str, next_phase: str
-) -> Iterable[Blocker]:
+def kexie_gate(event: Event, store: EventStore, phase: str, next_phase: str) -> Iterable[Blocker]:
     """Say what blocks the move from ``phase`` to ``next_phase``.
 
     Return a ``Blocker(message)`` for each reason the event may not move on yet; nothing when it

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import TEMPLATES, edit, line_of
+
 from kexie_events import hookimpl
 from kexie_events.errors import EventFileError, EventFolderError, Problem
 from kexie_events.eventfile import check_event, load_event
@@ -57,23 +57,46 @@ def test_typo_names_file_line_key_and_the_nearest_key(make_event, run):
 @pytest.mark.parametrize(
     ("old", "new", "marker", "message"),
     [
-        ("end = 2027-09-27T17:30:00", "end = 2027-09-20T17:30:00", "end = 2027-09-20",
-         "end: must be after start"),
-        ("expected_attendance = 30000", "expected_attendance = -5", "expected_attendance",
-         "expected_attendance: must be at least 0, got -5"),
-        ("start = 2027-09-24T08:30:00", "start = 2027-09-24", "start = 2027-09-24",
-         "start: expected a date and time like 2027-08-02T08:30:00"),
-        ('timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"', "Asia/Shangai",
-         "did you mean 'Asia/Shanghai'?"),
+        (
+            "end = 2027-09-27T17:30:00",
+            "end = 2027-09-20T17:30:00",
+            "end = 2027-09-20",
+            "end: must be after start",
+        ),
+        (
+            "expected_attendance = 30000",
+            "expected_attendance = -5",
+            "expected_attendance",
+            "expected_attendance: must be at least 0, got -5",
+        ),
+        (
+            "start = 2027-09-24T08:30:00",
+            "start = 2027-09-24",
+            "start = 2027-09-24",
+            "start: expected a date and time like 2027-08-02T08:30:00",
+        ),
+        (
+            'timezone = "Asia/Shanghai"',
+            'timezone = "Asia/Shangai"',
+            "Asia/Shangai",
+            "did you mean 'Asia/Shanghai'?",
+        ),
         ('lang = "en"', 'lang = "fr"', 'lang = "fr"', "lang: expected one of 'zh', 'en'"),
         ("lat = 29.4310", "lat = 129.4310", "lat = 129", "lat: must be at most 90"),
         ("capacity = 800", "capacity = -800", "capacity = -800", "must be at least 0"),
-        ('"minors", "farmers"', '"minors", "farmer"', '"farmer"',
-         "audiences[1]: expected one of"),
-        ('gate = "east"', 'gate = "eats"', 'gate = "eats"',
-         "site 'county-middle' has no gate 'eats', did you mean 'east'?"),
-        ('site = "county-middle"\n\n[[volunteers]]', 'site = "county-midle"\n\n[[volunteers]]',
-         'site = "county-midle"', "no site with id 'county-midle', did you mean 'county-middle'?"),
+        ('"minors", "farmers"', '"minors", "farmer"', '"farmer"', "audiences[1]: expected one of"),
+        (
+            'gate = "east"',
+            'gate = "eats"',
+            'gate = "eats"',
+            "site 'county-middle' has no gate 'eats', did you mean 'east'?",
+        ),
+        (
+            'site = "county-middle"\n\n[[volunteers]]',
+            'site = "county-midle"\n\n[[volunteers]]',
+            'site = "county-midle"',
+            "no site with id 'county-midle', did you mean 'county-middle'?",
+        ),
     ],
 )
 def test_bad_values_are_caught_with_their_line(make_event, run, old, new, marker, message):
@@ -132,7 +155,7 @@ def test_unreadable_event_file_is_a_clear_error(tmp_path, plugins):
 
 
 def test_file_that_is_not_utf8_names_the_line(tmp_path, plugins):
-    (tmp_path / "event.toml").write_bytes('title = "x"\n'.encode() + "标题".encode("gbk"))
+    (tmp_path / "event.toml").write_bytes(b'title = "x"\n' + "标题".encode("gbk"))
     with pytest.raises(EventFolderError, match=r"event.toml:2: not UTF-8"):
         load_event(tmp_path, plugins)
 

@@ -1,0 +1,369 @@
+"""Plugins: loaded like any third-party one, called by keyword, named when they fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from kexie_events import hookimpl, hookspecs
+from kexie_events.errors import PluginError
+from kexie_events.lifecycle import PHASES
+from kexie_events.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, Plugins
+from kexie_events.records import Blocker, Migration, StatusLine
+
+HOOKS = sorted(name for name in vars(hookspecs) if name.startswith("kexie_"))
+TESTS = Path(__file__).parent
+
+
+class Recorder:
+    """One implementation of every hook, recording the order they are called in."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, str | None]] = []
+
+    @hookimpl
+    def kexie_event_templates(self):
+        self.calls.append(("kexie_event_templates", None))
+
+    @hookimpl
+    def kexie_cli_commands(self):
+        self.calls.append(("kexie_cli_commands", None))
+
+    @hookimpl
+    def kexie_store_migrations(self):
+        self.calls.append(("kexie_store_migrations", None))
+        return [Migration("recorder", 1, "CREATE TABLE recorder_seen (phase TEXT)")]
+
+    @hookimpl
+    def kexie_check_event(self, event):
+        self.calls.append(("kexie_check_event", None))
+
+    @hookimpl
+    def kexie_status(self, phase):
+        self.calls.append(("kexie_status", phase))
+        return [StatusLine(f"recorder sees {phase}")]
+
+    @hookimpl
+    def kexie_gate(self, phase, next_phase):
+        self.calls.append(("kexie_gate", f"{phase}>{next_phase}"))
+
+    @hookimpl
+    def kexie_phase_changed(self, store, change):
+        self.calls.append(("kexie_phase_changed", change.to_phase))
+        with store.transaction() as db:
+            db.execute("INSERT INTO recorder_seen VALUES (?)", (change.to_phase,))
+
+
+def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatch):
+    monkeypatch.setattr("kexie_events.lifecycle.now", lambda: _after_the_event())
+    monkeypatch.setattr("kexie_events.store.now", lambda: _after_the_event())
+    monkeypatch.setattr("kexie_plugins.event_dates.now", lambda: _after_the_event())
+    recorder = register(Recorder(), "recorder")
+    folder = tmp_path / "eclipse"
+    assert "new" in run("--help").output
+    assert run("new", folder, "--template", "solar-eclipse-observation").exit_code == 0
+    assert run("check", folder).exit_code == 0
+    for _ in PHASES[1:]:
+        result = run("advance", folder, "--by", "organiser")
+        assert result.exit_code == 0, result.output
+    result = run("status", folder)
+    assert "recorder sees report" in result.output
+
+    def without_repeats(calls):
+        return [c for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
+
+    names = without_repeats([name for name, _ in recorder.calls])
+    assert names[:3] == ["kexie_cli_commands", "kexie_event_templates", "kexie_check_event"]
+    assert names[3] == "kexie_store_migrations"
+    assert set(names) == set(HOOKS)
+    gates = [arg for name, arg in recorder.calls if name == "kexie_gate"]
+    assert gates == ["plan>materials", "materials>launch", "launch>onsite", "onsite>report"]
+    changed = [arg for name, arg in recorder.calls if name == "kexie_phase_changed"]
+    assert changed == list(PHASES[1:])
+    import sqlite3
+
+    with sqlite3.connect(folder / "event.db") as db:
+        seen = [row[0] for row in db.execute("SELECT phase FROM recorder_seen")]
+    assert seen == list(PHASES[1:])
+
+
+def _after_the_event():
+    import datetime as dt
+
+    return dt.datetime(2035, 9, 3, tzinfo=dt.UTC)
+
+
+def test_every_hook_has_a_test():
+    source = "\n".join(path.read_text() for path in TESTS.glob("test_*.py"))
+    missing = [hook for hook in HOOKS if f"def test_hook_{hook}(" not in source]
+    assert not missing, f"hooks without a test_hook_<name> test: {missing}"
+
+
+def test_hook_kexie_event_templates(run, register, tmp_path):
+    template = tmp_path / "star-party"
+    template.mkdir()
+    (template / "template.toml").write_text('name = "star-party"\nsummary_en = "Star party"\n')
+    source = Path(__file__).parent.parent / "event_templates" / "lecture_tour" / "event.en.toml"
+    shutil.copy(source, template / "event.en.toml")
+    (template / "notes.en.md").write_text("bring red torches")
+    (template / "notes.zh.md").write_text("带红光手电")
+
+    class StarParty:
+        @hookimpl
+        def kexie_event_templates(self):
+            from kexie_events.records import EventTemplate
+
+            return [EventTemplate.from_folder(template)]
+
+    register(StarParty(), "star-party")
+    listing = json.loads(run("templates", "--json").output)
+    assert {
+        "name": "star-party",
+        "languages": ["en"],
+        "summary": {"en": "Star party"},
+        "plugin": "star-party",
+    } in listing
+    result = run("new", tmp_path / "ev", "--template", "star-party", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ev" / "notes.md").read_text() == "bring red torches"
+    assert not (tmp_path / "ev" / "template.toml").exists()
+    result = run("new", tmp_path / "ev2", "--template", "star-party", "--lang", "zh")
+    assert result.exit_code == 2
+    assert "comes in en, not 'zh'" in result.output
+
+
+def test_hook_kexie_cli_commands(run, register):
+    @click.command(name="hello")
+    def hello():
+        click.echo("hello from a plugin")
+
+    class Commands:
+        @hookimpl
+        def kexie_cli_commands(self):
+            return [hello]
+
+    register(Commands(), "commands")
+    assert run("hello").output == "hello from a plugin\n"
+    assert "hello" in run("--help").output
+
+
+def test_hook_kexie_store_migrations(make_event, run, register):
+    class Tables:
+        @hookimpl
+        def kexie_store_migrations(self):
+            return [
+                Migration("tables", 2, "ALTER TABLE tables_things ADD COLUMN size INTEGER"),
+                Migration("tables", 1, "CREATE TABLE tables_things (name TEXT)"),
+            ]
+
+    register(Tables(), "tables")
+    folder = make_event()
+    assert run("status", folder).exit_code == 0
+    assert run("status", folder).exit_code == 0  # migrations run once, not twice
+    import sqlite3
+
+    with sqlite3.connect(folder / "event.db") as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(tables_things)")]
+        applied = db.execute("SELECT version FROM schema_migrations WHERE owner='tables'")
+        assert sorted(row[0] for row in applied) == [1, 2]
+    assert columns == ["name", "size"]
+
+
+def test_hook_kexie_status(make_event, run, register):
+    class Reports:
+        @hookimpl
+        def kexie_status(self, event, phase):
+            yield StatusLine(f"{event.expected_attendance} expected, phase {phase}", "warning")
+
+    register(Reports(), "reports")
+    data = json.loads(run("status", make_event(), "--json").output)
+    assert {"text": "3000 expected, phase plan", "level": "warning", "plugin": "reports"} in (
+        data["status"]
+    )
+
+
+def test_hook_kexie_gate(make_event, run, register):
+    class Blocks:
+        @hookimpl
+        def kexie_gate(self, phase, next_phase):
+            if next_phase == "materials":
+                yield Blocker("the plan is not signed")
+
+    register(Blocks(), "blocks")
+    folder = make_event()
+    result = run("advance", folder)
+    assert result.exit_code == 1
+    assert "[blocks] the plan is not signed" in result.output
+    assert json.loads(run("status", folder, "--json").output)["phase"] == "plan"
+
+
+def test_hook_kexie_phase_changed(make_event, run, register):
+    seen = []
+
+    class Listens:
+        @hookimpl
+        def kexie_phase_changed(self, event, change):
+            seen.append((event.title, change.from_phase, change.to_phase, change.by))
+
+    register(Listens(), "listens")
+    folder = make_event("lecture-tour", "en")
+    assert run("advance", folder, "--by", "wu").exit_code == 0
+    assert seen == [("Science Literacy Lecture Tour 2027, X County", "plan", "materials", "wu")]
+
+
+def test_plugin_that_raises_is_named(make_event, run, register):
+    class Broken:
+        @hookimpl
+        def kexie_status(self):
+            return 1 / 0
+
+    register(Broken(), "broken-plugin")
+    result = run("status", make_event())
+    assert result.exit_code == 1
+    assert "plugin 'broken-plugin' failed in kexie_status: ZeroDivisionError" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_plugin_returning_the_wrong_records_is_named(make_event, run, register):
+    class Wrong:
+        @hookimpl
+        def kexie_gate(self):
+            return ["not a Blocker"]
+
+    register(Wrong(), "wrong")
+    result = run("advance", make_event())
+    assert result.exit_code == 1
+    assert "plugin 'wrong' failed in kexie_gate: TypeError" in result.output
+
+
+def test_misspelt_hook_fails_loudly(plugins):
+    class Misspelt:
+        @hookimpl
+        def kexie_stauts(self):
+            pass
+
+    with pytest.raises(PluginError, match=r"misspelt.*kexie_stauts"):
+        plugins.register(Misspelt(), "misspelt")
+        plugins.check_pending()
+    plugins.unregister("misspelt")
+
+
+def test_duplicate_template_names_are_a_plugin_error(run, register):
+    class Copycat:
+        @hookimpl
+        def kexie_event_templates(self):
+            from kexie_events.records import EventTemplate
+
+            root = Path(__file__).parent.parent / "event_templates" / "science_day"
+            return [EventTemplate.from_folder(root)]
+
+    register(Copycat(), "copycat")
+    result = run("templates")
+    assert result.exit_code == 1
+    assert "name 'science-day' is already provided by" in result.output
+    assert "'event-templates'" in result.output
+    assert "'copycat'" in result.output
+
+
+def test_builtins_are_entry_points_too():
+    from importlib.metadata import entry_points
+
+    declared = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    for name, module in DEFAULT_PLUGINS:
+        assert declared.get(name) == module
+
+
+def test_disable_and_load_only():
+    names = Plugins.load(environ={"KEXIE_DISABLE_PLUGINS": "event-dates"}).names()
+    assert "event-dates" not in names
+    assert "event-templates" in names
+    assert Plugins.load(environ={"KEXIE_LOAD_PLUGINS": "event-dates"}).names() == ["event-dates"]
+
+
+def test_section_of_a_disabled_plugin_is_a_warning(make_event):
+    from kexie_events.eventfile import check_event
+
+    folder = make_event()
+    with (folder / "event.toml").open("a") as f:
+        f.write("\n[plugins.event-dates]\n")
+    plugins = Plugins.load(environ={"KEXIE_DISABLE_PLUGINS": "event-dates"})
+    checked = check_event(folder, plugins)
+    assert "plugin 'event-dates' is disabled" in str(checked.warnings[0])
+
+
+def test_plugins_command_lists_versions_and_hooks(run):
+    data = json.loads(run("plugins", "--json").output)
+    by_name = {info["name"]: info for info in data}
+    assert by_name["event-dates"]["hooks"] == ["kexie_gate", "kexie_status"]
+    assert by_name["event-dates"]["builtin"] is True
+    from kexie_events import __version__
+
+    assert by_name["event-templates"]["version"] == __version__
+
+
+@pytest.fixture
+def installed_example(tmp_path):
+    """The example plugin of docs/plugins.md installed through a real dist-info entry point."""
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(TESTS / "example_plugin" / "kexie_first_aid.py", site)
+    info = site / "kexie_first_aid-0.3.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kexie-first-aid\nVersion: 0.3.0\n")
+    (info / "entry_points.txt").write_text("[kexie_events]\nfirst-aid = kexie_first_aid\n")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("KEXIE_DISABLE_PLUGINS", None)
+    env.pop("KEXIE_LOAD_PLUGINS", None)
+    return env
+
+
+def kexie(*args, env):
+    """Run the real ``kexie`` command in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "kexie_events", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_installed_plugin_is_listed_and_its_hooks_called(installed_example, make_event):
+    env = installed_example
+    listing = json.loads(kexie("plugins", "--json", env=env).stdout)
+    [info] = [i for i in listing if i["name"] == "first-aid"]
+    assert info["version"] == "0.3.0"
+    assert info["builtin"] is False
+    assert info["hooks"] == [
+        "kexie_check_event",
+        "kexie_cli_commands",
+        "kexie_gate",
+        "kexie_status",
+    ]
+    folder = make_event()
+    with (folder / "event.toml").open("a", encoding="utf-8") as f:
+        f.write("\n[plugins.first-aid]\npoints = 2\n")
+    status = kexie("status", folder, env=env)
+    assert "[first-aid] first-aid points: 2 of 3 needed" in status.stdout
+    advance = [kexie("advance", folder, env=env) for _ in range(2)]
+    assert advance[0].returncode == 0
+    assert advance[1].returncode == 1
+    assert "[first-aid] 2 first-aid points for 3 needed" in advance[1].stderr
+    assert kexie("first-aid", folder, env=env).stdout == "3 first-aid points needed\n"
+    (folder / "event.toml").write_text(
+        (folder / "event.toml").read_text(encoding="utf-8").replace("points = 2", "pionts = 2"),
+        encoding="utf-8",
+    )
+    check = kexie("check", folder, env=env)
+    assert check.returncode == 2
+    assert "plugins.first-aid.pionts: unknown key 'pionts', did you mean 'points'?" in (
+        check.stderr
+    )
+    assert "plugins.first-aid.points: is required" in check.stderr
