@@ -209,6 +209,31 @@ def advance(ctx: click.Context, directory: Path, force: bool, reason: str | None
     click.echo(f"{change.from_phase} → {change.to_phase}, by {change.by}{note}")
 
 
+@cli.command()
+@event_dir
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the kit (default: DIR/kit).",
+)
+@click.pass_context
+def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
+    """Build the event kit: documents (HTML and Word), calendars, printables, an index."""
+    from kexie_events import kit as event_kit
+
+    plugins, event, store = open_event(ctx, directory)
+
+    def progress(length: int):
+        # Only a terminal gets a bar; pipes and CI logs stay clean.
+        if not sys.stderr.isatty() or length < 20:
+            return None
+        return click.progressbar(length=length, label="building the kit", file=sys.stderr)
+
+    with store:
+        built = event_kit.build(event, store, plugins, out, progress=progress)
+    click.echo(f"kit: {built.folder / 'index.html'} ({len(built.entries) + 1} files)")
+
+
 @cli.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context
@@ -284,7 +309,8 @@ def create_event(ctx: click.Context, directory: Path, template_name: str, lang: 
     template = event_templates.find(plugins, template_name)
     event_templates.create(template, directory, lang)
     event = load_event(directory, plugins)
-    EventStore.open(event.db_path, _migrations(plugins)).close()
+    with EventStore.open(event.db_path, _migrations(plugins)) as store:
+        store.set_meta("template", template.name)
     return event
 
 

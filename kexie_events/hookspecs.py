@@ -17,8 +17,16 @@ if TYPE_CHECKING:
     import click
 
     from kexie_events.errors import Problem
-    from kexie_events.model import Event
-    from kexie_events.records import Blocker, EventTemplate, Migration, PhaseChange, StatusLine
+    from kexie_events.model import Event, MaterialLine, ScheduleItem
+    from kexie_events.records import (
+        Blocker,
+        Document,
+        EventTemplate,
+        KitFile,
+        Migration,
+        PhaseChange,
+        StatusLine,
+    )
     from kexie_events.store import EventStore
 
 hookspec = pluggy.HookspecMarker("kexie_events")
@@ -103,4 +111,48 @@ def kexie_phase_changed(event: Event, store: EventStore, change: PhaseChange) ->
     :param event: the loaded event.
     :param store: the event's store.
     :param change: from, to, who, when, and the override reason if the gate was forced.
+    """
+
+
+@hookspec
+def kexie_schedule_items(event: Event) -> Iterable[ScheduleItem]:
+    """Add items to the event's schedule: the kit's calendars, the plan and the briefing.
+
+    The organiser's own ``[[schedule]]`` items come first; plugins add theirs (eclipse contacts,
+    handout windows). Give each item a stable ``id``: calendar UIDs are made from it, so a
+    rebuilt kit updates entries in people's calendars instead of duplicating them.
+
+    :param event: the loaded event.
+    """
+
+
+@hookspec
+def kexie_materials(event: Event) -> Iterable[MaterialLine]:
+    """Add lines to the event's materials list (what to print, buy, borrow or hand out).
+
+    :param event: the loaded event.
+    """
+
+
+@hookspec
+def kexie_documents(event: Event, store: EventStore) -> Iterable[Document]:
+    """Add text documents to the kit, each rendered to print-ready HTML and an editable .docx.
+
+    Templates are Jinja2 with autoescape on; they receive ``event``, ``lang``, ``schedule``
+    (every schedule item, the plugins' included), ``materials`` and the record's ``context``.
+    Write them in the subset of HTML the Word converter understands: ``h1``-``h3``, ``p``,
+    ``ul``/``ol``/``li``, ``table``/``tr``/``th``/``td``, ``strong``, ``em``, ``br`` and
+    ``<div class="page-break">``. Extend ``_base.html`` for the print layout.
+
+    :param event: the loaded event.
+    :param store: the event's store, for what has been recorded so far.
+    """
+
+
+@hookspec
+def kexie_kit_files(event: Event, store: EventStore) -> Iterable[KitFile]:
+    """Add other files to the kit (ticket sheets, images, data files).
+
+    :param event: the loaded event.
+    :param store: the event's store.
     """

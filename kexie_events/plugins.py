@@ -31,6 +31,7 @@ ENTRY_POINT_GROUP = "kexie_events"
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("event-templates", "kexie_event_templates"),
     ("event-dates", "kexie_plugins.event_dates"),
+    ("documents", "kexie_plugins.documents"),
 )
 
 R = TypeVar("R")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -109,3 +110,54 @@ class PhaseChange:
     at: dt.datetime
     forced: bool = False
     reason: str | None = None
+
+
+@frozen
+class Document:
+    """A text document of the kit, rendered from a Jinja2 template to HTML and ``.docx``.
+
+    The template is looked up in the event folder's ``templates/`` first, then in the event
+    template's, then in ``search_path`` (the plugin's own folder), so an organiser can replace
+    any document by dropping a file of the same name into ``templates/``.
+
+    Attributes:
+        id: file name stem in the kit, e.g. ``plan`` gives ``plan.html`` and ``plan.docx``.
+        title: shown in the kit's index, in the event's language.
+        template: template file name, e.g. ``plan.html``.
+        context: extra variables for the template (``event`` and ``lang`` are always there).
+        search_path: folders holding the plugin's templates.
+        docx: also write an editable Word file.
+        order: position in the kit's index (lower first).
+    """
+
+    id: str
+    title: str
+    template: str
+    context: dict = attrs.field(factory=dict)
+    search_path: tuple[Path, ...] = ()
+    description: str = ""
+    docx: bool = True
+    order: int = 100
+    plugin: str = ""
+
+
+@frozen
+class KitFile:
+    """A file of the kit that is not a text document: ticket sheets, images, data.
+
+    Attributes:
+        path: relative path inside the kit, e.g. ``tickets/sheets.html``.
+        produce: called with no arguments, returns the file's bytes.
+        cache_key: when given, a rebuild with the same key reuses the previous bytes without
+            calling ``produce`` (make it a hash of everything the file depends on).
+        count: what the index shows next to the file (``10000`` tickets), if anything.
+    """
+
+    path: str
+    title: str
+    produce: Callable[[], bytes]
+    cache_key: str | None = None
+    description: str = ""
+    count: int | None = None
+    order: int = 100
+    plugin: str = ""

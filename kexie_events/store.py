@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,19 @@ CORE_MIGRATIONS = (
             data TEXT NOT NULL DEFAULT '{}'
         );
         CREATE INDEX journal_kind ON journal (kind, at);
+        """,
+    ),
+    Migration(
+        "core",
+        2,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE calendar_entries (
+            uid TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            stamp TEXT NOT NULL
+        );
         """,
     ),
 )
@@ -92,6 +106,8 @@ class EventStore:
             raise KexieError(f"{path}: cannot open the event store: {error}") from error
         store = cls(connection, path)
         store.migrate([*CORE_MIGRATIONS, *migrations])
+        if store.meta("event_id") is None:
+            store.set_meta("event_id", uuid.uuid4().hex)
         return store
 
     def close(self) -> None:
@@ -136,6 +152,26 @@ class EventStore:
                 )
             ran.append(migration)
         return ran
+
+    # --- facts about the event itself -------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        """A stored fact about the event (``event_id``, ``template``), or ``None``."""
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a fact about the event."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                (key, value, value),
+            )
+
+    @property
+    def event_id(self) -> str:
+        """A random id given to the event when its store was made; calendar UIDs use it."""
+        return self.meta("event_id")
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TEMPLATES, edit, line_of
 
 from kexie_events import hookimpl
 from kexie_events.errors import EventFileError, EventFolderError, Problem
 from kexie_events.eventfile import check_event, load_event
+
+from conftest import TEMPLATES, edit, line_of
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -55,6 +55,22 @@ class Recorder:
         self.calls.append(("kexie_gate", f"{phase}>{next_phase}"))
 
     @hookimpl
+    def kexie_schedule_items(self):
+        self.calls.append(("kexie_schedule_items", None))
+
+    @hookimpl
+    def kexie_materials(self):
+        self.calls.append(("kexie_materials", None))
+
+    @hookimpl
+    def kexie_documents(self):
+        self.calls.append(("kexie_documents", None))
+
+    @hookimpl
+    def kexie_kit_files(self):
+        self.calls.append(("kexie_kit_files", None))
+
+    @hookimpl
     def kexie_phase_changed(self, store, change):
         self.calls.append(("kexie_phase_changed", change.to_phase))
         with store.transaction() as db:
@@ -70,9 +86,11 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     assert "new" in run("--help").output
     assert run("new", folder, "--template", "solar-eclipse-observation").exit_code == 0
     assert run("check", folder).exit_code == 0
-    for _ in PHASES[1:]:
+    for phase in PHASES[1:]:
         result = run("advance", folder, "--by", "organiser")
         assert result.exit_code == 0, result.output
+        if phase == "materials":
+            assert run("kit", folder).exit_code == 0
     result = run("status", folder)
     assert "recorder sees report" in result.output
 
@@ -82,6 +100,14 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     names = without_repeats([name for name, _ in recorder.calls])
     assert names[:3] == ["kexie_cli_commands", "kexie_event_templates", "kexie_check_event"]
     assert names[3] == "kexie_store_migrations"
+    kit = names.index("kexie_schedule_items")
+    assert names[kit : kit + 4] == [
+        "kexie_schedule_items",
+        "kexie_materials",
+        "kexie_documents",
+        "kexie_kit_files",
+    ]
+    assert names.index("kexie_phase_changed") < kit
     assert set(names) == set(HOOKS)
     gates = [arg for name, arg in recorder.calls if name == "kexie_gate"]
     assert gates == ["plan>materials", "materials>launch", "launch>onsite", "onsite>report"]

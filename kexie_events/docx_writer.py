@@ -1,0 +1,184 @@
+"""Turn the kit's document HTML into an editable Word file.
+
+Documents are written once, as Jinja2 templates producing HTML; this converter reads the subset
+of HTML they use (headings, paragraphs, lists, tables, bold, italics, line and page breaks) and
+writes the same content with python-docx, so an organiser who overrides a template changes both
+the printed page and the Word file. Anything else is kept as plain text. The output is
+byte-for-byte reproducible: fixed document properties and fixed zip entry times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from html.parser import HTMLParser
+
+_BLOCKS = {"h1", "h2", "h3", "p", "li", "td", "th", "caption"}
+_SKIP = {"style", "script", "head", "title", "nav"}
+_FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class _Converter(HTMLParser):
+    def __init__(self, document, lang: str):
+        super().__init__(convert_charrefs=True)
+        self.doc = document
+        self.lang = lang
+        self.paragraph = None
+        self.bold = 0
+        self.italic = 0
+        self.skip = 0
+        self.lists: list[str] = []
+        self.table = None
+        self.row = None
+        self.row_cells: list = []
+        self.cell_index = 0
+        self.in_header_row = False
+
+    # --- tags --------------------------------------------------------------------------------
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in _SKIP or "no-docx" in classes:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if "page-break" in classes:
+            from docx.enum.text import WD_BREAK
+
+            self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        if tag in ("ul", "ol"):
+            self.lists.append(tag)
+        elif tag == "table":
+            self.table = []
+        elif tag == "tr" and self.table is not None:
+            self.table.append([])
+        elif tag in ("td", "th") and self.table is not None and self.table:
+            span = int(dict(attrs).get("colspan") or 1)
+            self.table[-1].append({"header": tag == "th", "runs": [], "span": span})
+        elif tag in ("h1", "h2", "h3"):
+            self.paragraph = self.doc.add_heading(level=int(tag[1]) - 1 if tag != "h1" else 0)
+            if "center" in classes or tag == "h1":
+                from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+                self.paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif tag == "p":
+            self.paragraph = self.doc.add_paragraph()
+            if "right" in classes:
+                from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+                self.paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        elif tag == "li":
+            style = "List Number" if self.lists and self.lists[-1] == "ol" else "List Bullet"
+            self.paragraph = self.doc.add_paragraph(style=style)
+        elif tag in ("strong", "b"):
+            self.bold += 1
+        elif tag in ("em", "i"):
+            self.italic += 1
+        elif tag == "br":
+            self._text("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        elif tag == "table" and self.table is not None:
+            self._write_table(self.table)
+            self.table = None
+        elif tag in ("strong", "b"):
+            self.bold = max(0, self.bold - 1)
+        elif tag in ("em", "i"):
+            self.italic = max(0, self.italic - 1)
+        elif tag in _BLOCKS:
+            self.paragraph = None
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        text = " ".join(data.split()) if not data.isspace() else ""
+        if data[:1].isspace() and text:
+            text = " " + text
+        if data[-1:].isspace() and text:
+            text += " "
+        if text:
+            self._text(text)
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _text(self, text: str) -> None:
+        if self.table is not None:
+            if self.table and self.table[-1]:
+                self.table[-1][-1]["runs"].append((text, bool(self.bold), bool(self.italic)))
+            return
+        if self.paragraph is None:
+            if not text.strip():
+                return
+            self.paragraph = self.doc.add_paragraph()
+        run = self.paragraph.add_run(text)
+        run.bold = bool(self.bold) or None
+        run.italic = bool(self.italic) or None
+
+    def _write_table(self, rows: list[list[dict]]) -> None:
+        rows = [row for row in rows if row]
+        if not rows:
+            return
+        width = max(sum(cell["span"] for cell in row) for row in rows)
+        table = self.doc.add_table(rows=len(rows), cols=width)
+        table.style = "Table Grid"
+        for r, row in enumerate(rows):
+            column = 0
+            for cell in row:
+                target = table.cell(r, column)
+                if cell["span"] > 1:
+                    target = target.merge(table.cell(r, column + cell["span"] - 1))
+                paragraph = target.paragraphs[0]
+                for text, bold, italic in cell["runs"]:
+                    run = paragraph.add_run(text.strip("\n"))
+                    run.bold = (bold or cell["header"]) or None
+                    run.italic = italic or None
+                column += cell["span"]
+
+
+def html_to_docx(html: str, *, title: str, lang: str) -> bytes:
+    """Convert a kit document's HTML to the bytes of a reproducible ``.docx``."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document = docx.Document()
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(12 if lang == "zh" else 11)
+    east_asian = "宋体" if lang == "zh" else "SimSun"
+    for style_name in ("Normal", "Title", "Heading 1", "Heading 2"):
+        fonts = document.styles[style_name].element.get_or_add_rPr().get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), east_asian)
+    section = document.sections[0]
+    section.page_height, section.page_width = docx.shared.Mm(297), docx.shared.Mm(210)
+    properties = document.core_properties
+    properties.title = title
+    properties.author = "kexie-events"
+    properties.language = "zh-CN" if lang == "zh" else "en"
+    properties.created = properties.modified = properties.last_printed = _FIXED_TIME
+    properties.revision = 1
+    _Converter(document, lang).feed(html)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return normalise_zip(buffer.getvalue())
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed entry times and order, so equal content gives equal bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,435 @@
+"""``kexie kit``: turn the event into a folder of documents, calendars and printables.
+
+The kit is built in a sibling folder and swapped in only when every file was written, so a
+failed build leaves the previous kit whole. Output is deterministic: the same event and store
+give byte-identical files, except ``build-info.json``. Files a plugin marks with a cache key
+(ticket sheets) are reused from ``.kit-cache/`` when the key has not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+
+from kexie_events import __version__, calendar
+from kexie_events.errors import KexieError
+from kexie_events.i18n import count_text, date_text, moment_text, pick, time_text
+from kexie_events.model import Event, MaterialLine, ScheduleItem
+from kexie_events.plugins import Plugins
+from kexie_events.records import Document, KitFile
+from kexie_events.store import EventStore, now
+
+CORE_TEMPLATES = Path(__file__).parent / "kit_templates"
+BUILD_INFO = "build-info.json"
+
+
+class KitBuildError(KexieError):
+    """A document could not be built; the previous kit is untouched."""
+
+
+@attrs.frozen
+class KitEntry:
+    """A file written into the kit, as the index lists it."""
+
+    path: str
+    title: str
+    description: str = ""
+    count: int | None = None
+    order: int = 100
+    plugin: str = ""
+
+
+@attrs.frozen
+class Kit:
+    """What a build produced: where, which files, and the counts the index shows."""
+
+    folder: Path
+    entries: tuple[KitEntry, ...]
+    schedule: tuple[ScheduleItem, ...]
+    materials: tuple[MaterialLine, ...]
+
+
+def full_schedule(event: Event, plugins: Plugins) -> list[ScheduleItem]:
+    """The organiser's schedule plus every plugin's items, in time order; ids must be unique."""
+    items = list(event.schedule)
+    ids = {item.id for item in items}
+    for item in plugins.collect("kexie_schedule_items", ScheduleItem, event=event):
+        if item.id in ids:
+            raise KitBuildError(f"two schedule items have the id {item.id!r}")
+        ids.add(item.id)
+        items.append(item)
+    return sorted(items, key=lambda item: (item.start, item.id))
+
+
+def all_materials(event: Event, plugins: Plugins) -> list[MaterialLine]:
+    """The organiser's material lines followed by every plugin's."""
+    return [*event.materials, *plugins.collect("kexie_materials", MaterialLine, event=event)]
+
+
+class _Job:
+    """One file to write: a path and a way to make its bytes."""
+
+    def __init__(self, entry: KitEntry, make: Callable[[], bytes]):
+        self.entry = entry
+        self.make = make
+
+
+def build(
+    event: Event,
+    store: EventStore,
+    plugins: Plugins,
+    out: Path | None = None,
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> Kit:
+    """Build the kit into ``out`` (default ``EVENT/kit``), atomically.
+
+    ``progress``, when given, is called with the number of files to write and must return a
+    context manager whose ``update(n)`` is called as files are written (click.progressbar fits).
+    """
+    out = Path(out) if out else event.folder / "kit"
+    schedule = full_schedule(event, plugins)
+    materials = all_materials(event, plugins)
+    documents = plugins.collect(
+        "kexie_documents", Document, unique_by="id", event=event, store=store
+    )
+    files = plugins.collect("kexie_kit_files", KitFile, unique_by="path", event=event, store=store)
+    renderer = _Renderer(event, store, plugins, schedule, materials)
+
+    jobs: list[_Job] = []
+    for document in sorted(documents, key=lambda d: (d.order, d.id)):
+        jobs.extend(renderer.document_jobs(document))
+    jobs.extend(_calendar_jobs(event, store, schedule))
+    cache = _Cache(event.folder / ".kit-cache")
+    for file in sorted(files, key=lambda f: (f.order, f.path)):
+        entry = KitEntry(
+            file.path, file.title, file.description, file.count, file.order, file.plugin
+        )
+        jobs.append(_Job(entry, cache.wrap(file)))
+    paths = [job.entry.path for job in jobs]
+    duplicates = {p for p in paths if paths.count(p) > 1}
+    if duplicates:
+        raise KitBuildError(f"two kit files would be written to {sorted(duplicates)[0]}")
+
+    entries = tuple(job.entry for job in jobs)
+    kit = Kit(out, entries, tuple(schedule), tuple(materials))
+    jobs.append(_Job(KitEntry("index.html", "index"), lambda: renderer.index(kit)))
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        _write_all(jobs, staging, progress)
+        info = {"built_at": now().isoformat(), "kexie_events": __version__, "files": len(jobs)}
+        (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n")
+        _swap(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    cache.prune()
+    return kit
+
+
+def _write_all(jobs: list[_Job], folder: Path, progress) -> None:
+    bar = progress(len(jobs)) if progress else None
+    with bar if bar is not None else _nothing():
+        for job in jobs:
+            target = folder / job.entry.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(job.make())
+            if bar is not None:
+                bar.update(1)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put the new kit in place of the old one with renames only."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.replace(out, old)
+    os.replace(staging, out)
+    shutil.rmtree(old)
+
+
+class _Cache:
+    """Bytes of cached kit files by cache key, kept beside the event for fast rebuilds."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def wrap(self, file: KitFile) -> Callable[[], bytes]:
+        if file.cache_key is None:
+            return file.produce
+        name = hashlib.sha256(f"{file.path}\0{file.cache_key}".encode()).hexdigest()
+        self.used.add(name)
+        path = self.folder / name
+
+        def produce() -> bytes:
+            if path.exists():
+                return path.read_bytes()
+            data = file.produce()
+            self.folder.mkdir(exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+            return data
+
+        return produce
+
+    def prune(self) -> None:
+        """Forget cached files no longer used by this kit."""
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path.name not in self.used:
+                    path.unlink()
+
+
+class _Renderer:
+    """Jinja2 rendering of documents with the template lookup order of the kit."""
+
+    def __init__(self, event, store, plugins, schedule, materials):
+        self.event = event
+        self.schedule = schedule
+        self.materials = materials
+        self.store = store
+        self.folders = [event.folder / "templates"]
+        template_name = store.meta("template")
+        if template_name:
+            from kexie_events.templates import available
+
+            template = available(plugins).get(template_name)
+            if template is not None:
+                self.folders.append(Path(str(template.folder)) / "templates")
+
+    def environment(self, search_path: tuple[Path, ...]):
+        import jinja2
+
+        folders = [*self.folders, *search_path, CORE_TEMPLATES]
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        lang = self.event.lang
+        env.filters.update(
+            date=lambda d: date_text(d, lang),
+            moment=lambda m: moment_text(m, lang),
+            time=time_text,
+            count=lambda n: count_text(n, lang),
+            cn_number=_cn_number,
+        )
+        env.globals.update(pick=lambda zh, en: pick(lang, zh, en))
+        return env
+
+    def context(self, extra: dict) -> dict:
+        sites = {site.id: site for site in self.event.sites}
+        return {
+            "event": self.event,
+            "lang": self.event.lang,
+            "schedule": self.schedule,
+            "materials": self.materials,
+            "sites": sites,
+            **extra,
+        }
+
+    def render(self, document: Document) -> str:
+        import jinja2
+
+        env = self.environment(document.search_path)
+        stem, _, suffix = document.template.rpartition(".")
+        names = [f"{stem}.{self.event.lang}.{suffix}", document.template]
+        # Folder order beats language order: the organiser's notice.html replaces the
+        # plugin's notice.zh.html.
+        folders = [*self.folders, *document.search_path]
+        names.sort(
+            key=lambda n: next(
+                (i for i, f in enumerate(folders) if (f / n).is_file()), len(folders)
+            )
+        )
+        try:
+            template = env.select_template(names)
+            return template.render(self.context({"title": document.title, **document.context}))
+        except jinja2.TemplateSyntaxError as error:
+            where = f"{error.filename or error.name}, line {error.lineno}"
+            raise KitBuildError(f"document {document.id!r}: {where}: {error.message}") from None
+        except jinja2.TemplateNotFound as error:
+            raise KitBuildError(
+                f"document {document.id!r}: no template {error.name!r} in "
+                + ", ".join(str(f) for f in [*self.folders, *document.search_path])
+            ) from None
+        except Exception as error:
+            line = _template_line(error)
+            raise KitBuildError(
+                f"document {document.id!r}: template {names[-1]}{line}: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+
+    def document_jobs(self, document: Document) -> list[_Job]:
+        rendered: dict[str, str] = {}
+
+        def html() -> bytes:
+            rendered["html"] = self.render(document)
+            return rendered["html"].encode()
+
+        def docx() -> bytes:
+            from kexie_events.docx_writer import html_to_docx
+
+            text = rendered.get("html") or self.render(document)
+            return html_to_docx(text, title=document.title, lang=self.event.lang)
+
+        entry = KitEntry(
+            f"{document.id}.html",
+            document.title,
+            document.description,
+            order=document.order,
+            plugin=document.plugin,
+        )
+        jobs = [_Job(entry, html)]
+        if document.docx:
+            jobs.append(_Job(attrs.evolve(entry, path=f"{document.id}.docx"), docx))
+        return jobs
+
+    def index(self, kit: Kit) -> bytes:
+        env = self.environment(())
+        counts = {
+            "volunteers": len(self.event.volunteers),
+            "schedule": len(kit.schedule),
+            "materials": len(kit.materials),
+            "sites": len(self.event.sites),
+        }
+        context = self.context(
+            {
+                "title": pick(self.event.lang, "活动资料包", "Event kit"),
+                "entries": kit.entries,
+                "counts": counts,
+            }
+        )
+        return env.get_template("index.html").render(context).encode()
+
+
+def _template_line(error: Exception) -> str:
+    """``, line N`` from the template frame of a rendering error's traceback, if any."""
+    tb = error.__traceback__
+    line = ""
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            line = f", line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
+
+
+def _cn_number(number: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二: numbering of sections in Chinese official documents."""
+    digits = "零一二三四五六七八九"
+    if number < 10:
+        return digits[number]
+    tens, ones = divmod(number, 10)
+    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+
+
+def _calendar_jobs(event: Event, store: EventStore, schedule: list[ScheduleItem]) -> list[_Job]:
+    event_id = store.event_id
+    sites = {site.id: site for site in event.sites}
+    lang = event.lang
+
+    def entry_for(item: ScheduleItem) -> calendar.Entry:
+        site = sites.get(item.site) if item.site else None
+        return calendar.Entry(
+            uid=f"{item.id}.{event_id}@kexie-events",
+            summary=item.title,
+            start=item.start,
+            end=item.end,
+            location=", ".join(filter(None, [site.name, site.address])) if site else "",
+            geo=(site.lat, site.lon) if site and site.has_coordinates else None,
+            description=item.description,
+            alarm_minutes=item.reminder_minutes,
+        )
+
+    schedule_entries = [entry_for(item) for item in schedule]
+    shift_entries: dict[str, list[calendar.Entry]] = {}
+    for number, volunteer in enumerate(event.volunteers, start=1):
+        key = f"volunteer-{number:02d}"
+        shift_entries[key] = []
+        for index, shift in enumerate(volunteer.shifts, start=1):
+            site = sites.get(shift.site) if shift.site else None
+            where = " · ".join(filter(None, [site.name if site else "", shift.gate or ""]))
+            summary = pick(lang, "志愿服务", "Volunteer shift")
+            if shift.duty:
+                summary += pick(lang, "：", ": ") + shift.duty
+            shift_entries[key].append(
+                calendar.Entry(
+                    uid=f"shift-{number}-{index}.{event_id}@kexie-events",
+                    summary=summary,
+                    start=shift.start,
+                    end=shift.end,
+                    location=", ".join(filter(None, [where, site.address if site else ""])),
+                    geo=(site.lat, site.lon) if site and site.has_coordinates else None,
+                    description=f"{event.title} — {volunteer.name}",
+                    alarm_minutes=60,
+                    alarm_text=pick(
+                        lang,
+                        f"{time_text(shift.start)}到岗：{where}",
+                        f"On duty at {time_text(shift.start)}: {where}",
+                    ),
+                )
+            )
+    every = schedule_entries + [e for entries in shift_entries.values() for e in entries]
+    versioned = {v.entry.uid: v for v in calendar.version(store, every)}
+
+    def job(path: str, title: str, entries: list[calendar.Entry], description: str) -> _Job:
+        chosen = [versioned[e.uid] for e in entries]
+        entry = KitEntry(path, title, description, count=len(chosen), order=50)
+        return _Job(entry, lambda: calendar.render(event, title, chosen))
+
+    jobs = [
+        job(
+            "calendars/schedule.ics",
+            pick(lang, "活动日程（全部）", "Full schedule"),
+            schedule_entries,
+            pick(lang, "导入手机或电脑日历", "Import into any calendar"),
+        )
+    ]
+    for site in event.sites:
+        mine = [
+            e for e, item in zip(schedule_entries, schedule, strict=True) if item.site == site.id
+        ]
+        jobs.append(
+            job(
+                f"calendars/site-{site.id}.ics",
+                f"{site.name}",
+                mine,
+                pick(lang, "本场地日程", "This site's schedule"),
+            )
+        )
+    for number, volunteer in enumerate(event.volunteers, start=1):
+        key = f"volunteer-{number:02d}"
+        jobs.append(
+            job(
+                f"calendars/{key}.ics",
+                volunteer.name,
+                shift_entries[key],
+                pick(lang, "志愿者排班（含到岗提醒）", "Shifts, with reminders"),
+            )
+        )
+    return jobs
