@@ -234,6 +234,121 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
     click.echo(f"kit: {built.folder / 'index.html'} ({len(built.entries) + 1} files)")
 
 
+@cli.command()
+@event_dir
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 lets phones on the local network in.",
+)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, directory: Path, host: str, port: int) -> None:
+    """Run the volunteer check-in app for phones at the gates."""
+    import uvicorn
+
+    from kexie_events.web import create_app
+
+    app = create_app(directory, plugins_of(ctx))
+    urls = [f"http://{address}:{port}/" for address in _addresses(host)]
+    click.echo(f"check-in app for {app.state.kexie.event.title}")
+    for url in urls:
+        click.echo(f"  {url}")
+    if host == "0.0.0.0" and urls:
+        from kexie_events.qr import terminal
+
+        click.echo("volunteers on the same network can open this page:")
+        click.echo(terminal(urls[-1]))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _addresses(host: str) -> list[str]:
+    """The addresses phones can use: the host itself, or every local IPv4 address for 0.0.0.0."""
+    import socket
+
+    if host != "0.0.0.0":
+        return [host]
+    found = {"127.0.0.1"}
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return sorted(found, key=lambda a: (not a.startswith("127."), a))
+
+
+@cli.group()
+def volunteers() -> None:
+    """Give volunteers logins for the check-in app, and take them back."""
+
+
+@volunteers.command(name="add")
+@event_dir
+@click.argument("name")
+@click.option("--gate", help="The gate the volunteer starts at.")
+@click.option("--site", help="The site, when the gate name is used at several.")
+@click.option(
+    "--role", type=click.Choice(["scanner", "lead"]), default="scanner", show_default=True
+)
+@click.option(
+    "--url",
+    "base_url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="Address of the check-in app as phones will reach it.",
+)
+@click.option("--by", default=default_user, help="Who gives the login.")
+@click.pass_context
+def volunteers_add(ctx, directory: Path, name: str, gate, site, role, base_url, by) -> None:
+    """Give NAME a personal login link; prints the link, its QR code and the token."""
+    from kexie_events import volunteers as logins
+
+    _plugins, event, store = open_event(ctx, directory)
+    gates = {g for s in event.sites if site in (None, s.id) for g in s.gates}
+    if site is not None and site not in {s.id for s in event.sites}:
+        raise click.UsageError(f"no site {site!r}")
+    if gate is not None and gate not in gates:
+        raise click.UsageError(f"no gate {gate!r}; gates: {', '.join(sorted(gates))}")
+    with store:
+        token = logins.add(store, name, role=role, by=by, site=site, gate=gate)
+    link = f"{base_url.rstrip('/')}/#login={token}"
+    click.echo(f"login for {name} ({role}{', ' + gate if gate else ''}):")
+    click.echo(f"  link:  {link}")
+    click.echo(f"  token: {token}")
+    from kexie_events.qr import terminal
+
+    click.echo(terminal(link))
+
+
+@volunteers.command(name="revoke")
+@event_dir
+@click.argument("name")
+@click.option("--by", default=default_user, help="Who revokes it.")
+@click.pass_context
+def volunteers_revoke(ctx, directory: Path, name: str, by: str) -> None:
+    """Revoke NAME's login at once."""
+    from kexie_events import volunteers as logins
+
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        logins.revoke(store, name, by=by)
+    click.echo(f"revoked the login of {name}")
+
+
+@volunteers.command(name="list")
+@event_dir
+@click.pass_context
+def volunteers_list(ctx, directory: Path) -> None:
+    """List the volunteers who can log in."""
+    from kexie_events import volunteers as logins
+
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        for volunteer in logins.active(store):
+            click.echo(f"{volunteer.name}  {volunteer.role}  {volunteer.gate or ''}")
+
+
 @cli.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Migration,
         PhaseChange,
         StatusLine,
+        VolunteerAction,
     )
     from kexie_events.store import EventStore
 
@@ -155,4 +156,29 @@ def kexie_kit_files(event: Event, store: EventStore) -> Iterable[KitFile]:
 
     :param event: the loaded event.
     :param store: the event's store.
+    """
+
+
+@hookspec
+def kexie_web_routes(event: Event) -> Iterable[object]:
+    """Add routes to the volunteer web app (``kexie serve``).
+
+    Return Starlette ``Route`` or ``Mount`` objects; import Starlette inside the hook. In a
+    handler, ``kexie_events.web.volunteer_of(request)`` authenticates the volunteer (401
+    otherwise) and ``kexie_events.web.context(request)`` gives the event, the store and the
+    lock to hold around every use of the store. Prefix API paths with ``/api/v1/``.
+
+    :param event: the loaded event.
+    """
+
+
+@hookspec
+def kexie_volunteer_actions(event: Event) -> Iterable[VolunteerAction]:
+    """Add buttons to the volunteer page, e.g. "eclipse glasses handed out".
+
+    A button press posts to ``/api/v1/actions/{id}`` and the core calls the record's
+    ``handle`` with who, where, when and the page's data, holding the store's lock. Action ids
+    must be unique across plugins.
+
+    :param event: the loaded event.
     """

@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("event-templates", "kexie_event_templates"),
     ("event-dates", "kexie_plugins.event_dates"),
     ("documents", "kexie_plugins.documents"),
+    ("qr-checkin", "kexie_plugins.qr_checkin"),
 )
 
 R = TypeVar("R")

@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import attrs
 from attrs import frozen
@@ -160,4 +161,45 @@ class KitFile:
     description: str = ""
     count: int | None = None
     order: int = 100
+    plugin: str = ""
+
+
+@frozen
+class ActionRequest:
+    """What a volunteer's button press carries to the plugin that handles it.
+
+    Attributes:
+        volunteer: who pressed it (``kexie_events.volunteers.Volunteer``).
+        gate, site: where, as the page sent it (the volunteer's defaults otherwise).
+        data: the JSON body the page sent, minus ``gate`` and ``site``.
+        at: when the server received it, aware.
+    """
+
+    event: Any
+    store: Any
+    volunteer: Any
+    gate: str | None
+    site: str | None
+    data: dict
+    at: dt.datetime
+
+
+@frozen
+class VolunteerAction:
+    """A button on the volunteer page, handled by a plugin (e.g. "glasses handed out").
+
+    Attributes:
+        id: URL-safe name; the page posts to ``/api/v1/actions/{id}``.
+        label: the button's text in the event's language.
+        handle: called with an :class:`ActionRequest`; returns the message to show. Raise
+            ``kexie_events.errors.KexieError`` to refuse with a message (answered as 409).
+        roles: volunteer roles that see and may press the button.
+        fields: names of whole-number inputs shown next to the button (e.g. ``("pairs",)``).
+    """
+
+    id: str
+    label: str
+    handle: Callable[[ActionRequest], str]
+    roles: tuple[str, ...] = ("scanner", "lead")
+    fields: tuple[str, ...] = ()
     plugin: str = ""

@@ -60,6 +60,26 @@ CORE_MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        "core",
+        3,
+        """
+        CREATE TABLE volunteer_tokens (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            site TEXT,
+            gate TEXT,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            revoked_at TEXT,
+            revoked_by TEXT
+        );
+        CREATE UNIQUE INDEX volunteer_tokens_active ON volunteer_tokens (name)
+            WHERE revoked_at IS NULL;
+        """,
+    ),
 )
 
 

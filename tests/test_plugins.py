@@ -71,6 +71,14 @@ class Recorder:
         self.calls.append(("kexie_kit_files", None))
 
     @hookimpl
+    def kexie_web_routes(self):
+        self.calls.append(("kexie_web_routes", None))
+
+    @hookimpl
+    def kexie_volunteer_actions(self):
+        self.calls.append(("kexie_volunteer_actions", None))
+
+    @hookimpl
     def kexie_phase_changed(self, store, change):
         self.calls.append(("kexie_phase_changed", change.to_phase))
         with store.transaction() as db:
@@ -91,6 +99,8 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
         assert result.exit_code == 0, result.output
         if phase == "materials":
             assert run("kit", folder).exit_code == 0
+        if phase == "onsite":
+            volunteer_uses_the_app(folder, recorder)
     result = run("status", folder)
     assert "recorder sees report" in result.output
 
@@ -100,6 +110,9 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     names = without_repeats([name for name, _ in recorder.calls])
     assert names[:3] == ["kexie_cli_commands", "kexie_event_templates", "kexie_check_event"]
     assert names[3] == "kexie_store_migrations"
+    web = names.index("kexie_web_routes")
+    assert names[web + 1] == "kexie_volunteer_actions"
+    assert names.index("kexie_documents") < web
     kit = names.index("kexie_schedule_items")
     assert names[kit : kit + 4] == [
         "kexie_schedule_items",
@@ -118,6 +131,23 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     with sqlite3.connect(folder / "event.db") as db:
         seen = [row[0] for row in db.execute("SELECT phase FROM recorder_seen")]
     assert seen == list(PHASES[1:])
+
+
+def volunteer_uses_the_app(folder, recorder):
+    """On the day: the app starts, a volunteer logs in and sees their buttons."""
+    from starlette.testclient import TestClient
+
+    from kexie_events import volunteers
+    from kexie_events.store import EventStore
+    from kexie_events.web import create_app
+
+    with EventStore.open(folder / "event.db") as store:
+        token = volunteers.add(store, "李强", role="scanner", by="test", site=None, gate=None)
+    plugins = Plugins.load(environ={})
+    plugins.register(recorder, "recorder")
+    with TestClient(create_app(folder, plugins)) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["name"] == "李强"
 
 
 def _after_the_event():

@@ -1,0 +1,89 @@
+"""Built-in plugin ``qr-checkin``: signed QR tickets, the volunteer check-in app, offline scanning.
+
+Enabled for an event by a ``[plugins.qr-checkin]`` section (``admission = "once"`` or
+``"daily"``, ``ticket_note = "..."``). See docs/checkin.md.
+"""
+
+from __future__ import annotations
+
+from kexie_events import hookimpl
+from kexie_events.i18n import pick
+from kexie_events.records import StatusLine
+from kexie_plugins.qr_checkin.config import NAME, read_config
+from kexie_plugins.qr_checkin.tables import MIGRATIONS
+
+
+@hookimpl
+def kexie_store_migrations():
+    """The tickets, scans and head-count tables."""
+    return MIGRATIONS
+
+
+@hookimpl
+def kexie_check_event(event):
+    """Check ``[plugins.qr-checkin]`` and that every site has a gate to scan at."""
+    if event.plugin_config(NAME) is None:
+        return []
+    problems = read_config(event)[1]
+    from kexie_events.errors import Problem
+
+    for index, site in enumerate(event.sites):
+        if not site.gates:
+            problems.append(
+                Problem(
+                    ("sites", index, "gates"),
+                    "check-in needs at least one gate per site",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+@hookimpl
+def kexie_status(event, store):
+    """Tickets issued and revoked, people in so far."""
+    if event.plugin_config(NAME) is None:
+        return
+    from kexie_plugins.qr_checkin.admission import stats
+
+    issued, revoked = store.connection.execute(
+        "SELECT (SELECT COUNT(*) FROM qr_tickets), (SELECT COUNT(*) FROM qr_revocations)"
+    ).fetchone()
+    counts = stats(store.connection)
+    yield StatusLine(
+        pick(
+            event.lang,
+            f"已发放门票{issued}张（作废{revoked}张）；已入场{counts['admitted']}人，"
+            f"无票入场{counts['walk_ins']}人次。",
+            f"{issued} tickets issued ({revoked} revoked); {counts['admitted']} admitted, "
+            f"{counts['walk_ins']} walk-ins.",
+        )
+    )
+
+
+@hookimpl
+def kexie_kit_files(event, store):
+    """Ticket sheets and single tickets."""
+    if event.plugin_config(NAME) is None:
+        return []
+    from kexie_plugins.qr_checkin.sheets import kit_files
+
+    return kit_files(event, store)
+
+
+@hookimpl
+def kexie_cli_commands():
+    """``kexie tickets``, ``kexie bundle``, ``kexie checkin``, ``kexie journal``."""
+    from kexie_plugins.qr_checkin.commands import COMMANDS
+
+    return COMMANDS
+
+
+@hookimpl
+def kexie_web_routes(event):
+    """The phone page and the check-in API."""
+    if event.plugin_config(NAME) is None:
+        return []
+    from kexie_plugins.qr_checkin.web import routes
+
+    return routes(event)

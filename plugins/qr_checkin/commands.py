@@ -1,0 +1,195 @@
+"""The check-in commands: ``tickets``, ``bundle``, ``checkin`` and ``journal``."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+
+import attrs
+import click
+
+from kexie_events.cli import default_user, event_dir, open_event, print_json
+from kexie_events.errors import UsageError
+from kexie_events.store import now
+
+
+@click.group()
+def tickets() -> None:
+    """Issue, import, list and revoke QR tickets."""
+
+
+@tickets.command(name="issue")
+@event_dir
+@click.option("--count", type=int, required=True, help="How many tickets.")
+@click.option("--site", help="Site id the tickets are for.")
+@click.option("--audience", help="Audience group (minors, farmers, urban_workers, cadres, others).")
+@click.option("--by", default=default_user, help="Who issues them.")
+@click.pass_context
+def issue_command(ctx, directory: Path, count: int, site, audience, by) -> None:
+    """Issue anonymous tickets (seats allocated to a school, a unit, a township)."""
+    from kexie_plugins.qr_checkin import tickets as ticket_book
+
+    _plugins, event, store = open_event(ctx, directory)
+    with store:
+        numbers = ticket_book.issue(event, store, count, by=by, site=site, audience=audience)
+    click.echo(f"issued {len(numbers)} tickets: {numbers.start:06d}–{numbers.stop - 1:06d}")
+
+
+@tickets.command(name="import")
+@event_dir
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--by", default=default_user, help="Who issues them.")
+@click.pass_context
+def import_command(ctx, directory: Path, csv_file: Path, by) -> None:
+    """Issue one ticket per registration (columns: name, phone, audience, site)."""
+    from kexie_plugins.qr_checkin import tickets as ticket_book
+
+    _plugins, event, store = open_event(ctx, directory)
+    people = ticket_book.read_registrations(event, csv_file)
+    with store:
+        numbers = ticket_book.issue(event, store, len(people), by=by, people=people)
+    click.echo(f"imported {len(numbers)} registrations: {numbers.start:06d}–{numbers.stop - 1:06d}")
+
+
+@tickets.command(name="list")
+@event_dir
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_command(ctx, directory: Path, as_json: bool) -> None:
+    """List tickets: number, code, site, audience, status."""
+    from kexie_plugins.qr_checkin import tickets as ticket_book
+
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        found = ticket_book.listing(store)
+    if as_json:
+        print_json([attrs.asdict(t) for t in found])
+        return
+    for t in found:
+        click.echo(
+            f"{t.number:06d}  {t.status:8}  {t.site or '-':12}  {t.audience or '-':13}  {t.code}"
+        )
+
+
+@tickets.command(name="revoke")
+@event_dir
+@click.argument("number", type=int)
+@click.option("--reason", help="Why (lost, replaced, cancelled).")
+@click.option("--by", default=default_user, help="Who revokes it.")
+@click.pass_context
+def revoke_command(ctx, directory: Path, number: int, reason, by) -> None:
+    """Revoke a ticket: every gate rejects it from now on."""
+    from kexie_plugins.qr_checkin import tickets as ticket_book
+
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        ticket_book.revoke(store, number, by=by, reason=reason)
+    click.echo(f"revoked ticket {number:06d}")
+
+
+@click.command()
+@event_dir
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--device", default=socket.gethostname, help="Name of the scanning device.")
+@click.pass_context
+def bundle(ctx, directory: Path, out: Path, device: str) -> None:
+    """Write a scanner bundle for offline check-in (no private key, no names)."""
+    from kexie_plugins.qr_checkin import bundle as bundles
+
+    _plugins, event, store = open_event(ctx, directory)
+    with store:
+        count = bundles.write(event, store, out, device=device)
+    click.echo(f"bundle for {device}: {out} ({count} tickets)")
+
+
+@click.command()
+@click.argument("source", metavar="BUNDLE_OR_DIR", type=click.Path(exists=True, path_type=Path))
+@click.argument("code")
+@click.option("--gate", required=True, help="The gate you are at.")
+@click.option("--site", help="The site, when the gate name is used at several.")
+@click.option("--by", default=default_user, help="Who scans.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) -> None:
+    """Check one code (or ticket number) in, offline; exit 0 when admitted, 1 otherwise."""
+    from kexie_plugins.qr_checkin.admission import Gatekeeper
+    from kexie_plugins.qr_checkin.bundle import Bundle
+    from kexie_plugins.qr_checkin.config import read_config
+    from kexie_plugins.qr_checkin.tickets import verifier_for
+
+    if source.is_dir():
+        _plugins, event, store = open_event(ctx, source)
+        db = store.connection
+        keeper = Gatekeeper(
+            verifier_for(store), event.tz, event.lang, read_config(event)[0].admission, device="cli"
+        )
+        sites = {s.id: list(s.gates) for s in event.sites}
+    else:
+        opened = Bundle.open(source)
+        db, keeper, sites = opened.db, opened.keeper, opened.sites
+    try:
+        site = _site_of(sites, gate, site)
+        answer = keeper.check_in(
+            db, code=code, scan_id=uuid.uuid4().hex, gate=gate, site=site, by=by, at=now()
+        )
+    finally:
+        db.close()
+    if as_json:
+        print_json(answer)
+    else:
+        click.echo(f"{answer['result'].upper()}: {answer['reason']}")
+    ctx.exit(0 if answer["result"] == "admitted" else 1)
+
+
+def _site_of(sites: dict[str, list[str]], gate: str, site: str | None) -> str:
+    if site is not None:
+        if gate not in sites.get(site, ()):
+            raise UsageError(f"site {site!r} has no gate {gate!r}")
+        return site
+    found = [s for s, gates in sites.items() if gate in gates]
+    if len(found) != 1:
+        known = sorted({g for gates in sites.values() for g in gates})
+        raise UsageError(
+            f"gate {gate!r} is at several sites; give --site"
+            if found
+            else f"no gate {gate!r}; gates: {', '.join(known)}"
+        )
+    return found[0]
+
+
+@click.group()
+def journal() -> None:
+    """Bring offline scanners' journals into the event."""
+
+
+@journal.command(name="merge")
+@event_dir
+@click.argument(
+    "bundles",
+    metavar="BUNDLE...",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what each bundle brought as JSON.")
+@click.pass_context
+def merge_command(ctx, directory: Path, bundles: tuple[Path, ...], as_json: bool) -> None:
+    """Merge bundles' journals: idempotent, any order, earliest admission wins."""
+    from kexie_plugins.qr_checkin.bundle import merge
+
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        results = [merge(store, path) for path in bundles]
+    if as_json:
+        print_json([attrs.asdict(r) for r in results])
+        return
+    for r in results:
+        click.echo(
+            f"{r.device}: {r.new_scans} new scans ({r.already_merged} merged before), "
+            f"{r.admitted_on_device} admitted on the device, {r.counted_as_duplicates} of them "
+            f"already admitted elsewhere earlier and counted as duplicates"
+        )
+
+
+COMMANDS = (tickets, bundle, checkin, journal)
