@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from kexie_events.store import EventStore, now
 
 CORE_TEMPLATES = Path(__file__).parent / "kit_templates"
 BUILD_INFO = "build-info.json"
+DOCX_CONVERTER = "docx-1"  # bump when docx_writer changes its output
 
 
 class KitBuildError(KexieError):
@@ -44,6 +46,7 @@ class KitEntry:
     count: int | None = None
     order: int = 100
     plugin: str = ""
+    listed: bool = True
 
 
 @attrs.frozen
@@ -74,11 +77,21 @@ def all_materials(event: Event, plugins: Plugins) -> list[MaterialLine]:
 
 
 class _Job:
-    """One file to write: a path and a way to make its bytes."""
+    """One file to write: a path, a way to make its bytes, and a cache key if it has one.
 
-    def __init__(self, entry: KitEntry, make: Callable[[], bytes]):
+    ``key`` is a string, or a callable returning one (a Word file is keyed by its HTML, known
+    only once the HTML is rendered).
+    """
+
+    def __init__(
+        self,
+        entry: KitEntry,
+        make: Callable[[], bytes],
+        key: str | Callable[[], str] | None = None,
+    ):
         self.entry = entry
         self.make = make
+        self.key = key
 
 
 def build(
@@ -101,22 +114,28 @@ def build(
         "kexie_documents", Document, unique_by="id", event=event, store=store
     )
     files = plugins.collect("kexie_kit_files", KitFile, unique_by="path", event=event, store=store)
+    cache = _Cache(event.folder / ".kit-cache")
     renderer = _Renderer(event, store, plugins, schedule, materials)
 
     jobs: list[_Job] = []
     for document in sorted(documents, key=lambda d: (d.order, d.id)):
         jobs.extend(renderer.document_jobs(document))
     jobs.extend(_calendar_jobs(event, store, schedule))
-    cache = _Cache(event.folder / ".kit-cache")
     for file in sorted(files, key=lambda f: (f.order, f.path)):
         entry = KitEntry(
-            file.path, file.title, file.description, file.count, file.order, file.plugin
+            file.path,
+            file.title,
+            file.description,
+            file.count,
+            file.order,
+            file.plugin,
+            listed=file.listed,
         )
-        jobs.append(_Job(entry, cache.wrap(file)))
-    paths = [job.entry.path for job in jobs]
-    duplicates = {p for p in paths if paths.count(p) > 1}
+        jobs.append(_Job(entry, file.produce, file.cache_key))
+    paths = Counter(job.entry.path for job in jobs)
+    duplicates = sorted(path for path, count in paths.items() if count > 1)
     if duplicates:
-        raise KitBuildError(f"two kit files would be written to {sorted(duplicates)[0]}")
+        raise KitBuildError(f"two kit files would be written to {duplicates[0]}")
 
     entries = tuple(job.entry for job in jobs)
     kit = Kit(out, entries, tuple(schedule), tuple(materials))
@@ -125,7 +144,7 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        _write_all(jobs, staging, progress)
+        _write_all(jobs, staging, cache, progress)
         info = {"built_at": now().isoformat(), "kexie_events": __version__, "files": len(jobs)}
         (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n")
         _swap(staging, out)
@@ -136,13 +155,20 @@ def build(
     return kit
 
 
-def _write_all(jobs: list[_Job], folder: Path, progress) -> None:
+def _write_all(jobs: list[_Job], folder: Path, cache: _Cache, progress) -> None:
     bar = progress(len(jobs)) if progress else None
+    made: set[Path] = set()
     with bar if bar is not None else _nothing():
         for job in jobs:
             target = folder / job.entry.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(job.make())
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if job.key is None:
+                target.write_bytes(job.make())
+            else:
+                key = job.key() if callable(job.key) else job.key
+                cache.put(target, f"{job.entry.path}\0{key}", job.make)
             if bar is not None:
                 bar.update(1)
 
@@ -169,30 +195,31 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 class _Cache:
-    """Bytes of cached kit files by cache key, kept beside the event for fast rebuilds."""
+    """Cached kit files by key, kept beside the event for fast rebuilds.
+
+    A cached file is hard-linked into the new kit (copied where links are not possible). Cache
+    files are read-only, so an editor writing into a kit file in place cannot corrupt them.
+    """
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
 
-    def wrap(self, file: KitFile) -> Callable[[], bytes]:
-        if file.cache_key is None:
-            return file.produce
-        name = hashlib.sha256(f"{file.path}\0{file.cache_key}".encode()).hexdigest()
+    def put(self, target: Path, key: str, make: Callable[[], bytes]) -> None:
+        """Write ``target`` from the cache, making and caching its bytes on a miss."""
+        name = hashlib.sha256(key.encode()).hexdigest()
         self.used.add(name)
-        path = self.folder / name
-
-        def produce() -> bytes:
-            if path.exists():
-                return path.read_bytes()
-            data = file.produce()
+        cached = self.folder / name
+        if not cached.exists():
             self.folder.mkdir(exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
-            return data
-
-        return produce
+            temporary = cached.with_suffix(".tmp")
+            temporary.write_bytes(make())
+            temporary.chmod(0o444)
+            os.replace(temporary, cached)
+        try:
+            os.link(cached, target)
+        except OSError:
+            shutil.copyfile(cached, target)
 
     def prune(self) -> None:
         """Forget cached files no longer used by this kit."""
@@ -288,15 +315,20 @@ class _Renderer:
     def document_jobs(self, document: Document) -> list[_Job]:
         rendered: dict[str, str] = {}
 
-        def html() -> bytes:
-            rendered["html"] = self.render(document)
-            return rendered["html"].encode()
+        def html_text() -> str:
+            if "html" not in rendered:
+                rendered["html"] = self.render(document)
+            return rendered["html"]
 
         def docx() -> bytes:
             from kexie_events.docx_writer import html_to_docx
 
-            text = rendered.get("html") or self.render(document)
-            return html_to_docx(text, title=document.title, lang=self.event.lang)
+            return html_to_docx(html_text(), title=document.title, lang=self.event.lang)
+
+        def docx_key() -> str:
+            # Converting to Word is the slow part; the same HTML gives the same Word file.
+            data = f"{DOCX_CONVERTER}\0{document.title}\0{self.event.lang}\0{html_text()}"
+            return hashlib.sha256(data.encode()).hexdigest()
 
         entry = KitEntry(
             f"{document.id}.html",
@@ -305,9 +337,9 @@ class _Renderer:
             order=document.order,
             plugin=document.plugin,
         )
-        jobs = [_Job(entry, html)]
+        jobs = [_Job(entry, lambda: html_text().encode())]
         if document.docx:
-            jobs.append(_Job(attrs.evolve(entry, path=f"{document.id}.docx"), docx))
+            jobs.append(_Job(attrs.evolve(entry, path=f"{document.id}.docx"), docx, docx_key))
         return jobs
 
     def index(self, kit: Kit) -> bytes:
@@ -321,7 +353,12 @@ class _Renderer:
         context = self.context(
             {
                 "title": pick(self.event.lang, "活动资料包", "Event kit"),
-                "entries": kit.entries,
+                "entries": [e for e in kit.entries if e.listed],
+                "folders": sorted(
+                    Counter(
+                        e.path.rpartition("/")[0] + "/" for e in kit.entries if not e.listed
+                    ).items()
+                ),
                 "counts": counts,
             }
         )

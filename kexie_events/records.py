@@ -152,6 +152,8 @@ class KitFile:
         cache_key: when given, a rebuild with the same key reuses the previous bytes without
             calling ``produce`` (make it a hash of everything the file depends on).
         count: what the index shows next to the file (``10000`` tickets), if anything.
+        listed: ``False`` for files too many to list one by one (a single ticket each); the
+            index shows one line per folder of them.
     """
 
     path: str
@@ -161,6 +163,7 @@ class KitFile:
     description: str = ""
     count: int | None = None
     order: int = 100
+    listed: bool = True
     plugin: str = ""
 
 

@@ -201,6 +201,7 @@ def kit_files(event: Event, store: EventStore) -> list[KitFile]:
                 lambda row=row: printer.single(row),
                 cache_key=key([row]),
                 order=70,
+                listed=False,
             )
         )
     return files
