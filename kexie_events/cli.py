@@ -437,7 +437,9 @@ def create_event(ctx: click.Context, directory: Path, template_name: str, lang: 
 @click.pass_context
 def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:
     """Make an eclipse-observation event in a new folder and take it through the lifecycle."""
+    from kexie_events import kit as event_kit
     from kexie_events import lifecycle
+    from kexie_events import volunteers as logins
     from kexie_events.errors import GateBlocked
 
     directory = directory or _fresh_folder(Path("kexie-demo"))
@@ -445,9 +447,23 @@ def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:
     event = create_event(ctx, directory, "solar-eclipse-observation", lang)
     click.echo(f"   {event.title}: {event.start:%Y-%m-%d %H:%M}–{event.end:%H:%M} {event.timezone}")
     ctx.invoke(check, directory=directory)
-    click.echo("2. lifecycle: advance while no plugin blocks the next gate")
     plugins, event, store = open_event(ctx, directory)
     with store:
+        token = None
+        if "qr-checkin" in event.plugins:
+            from kexie_plugins.qr_checkin import tickets as ticket_book
+
+            click.echo("2. tickets and a volunteer login")
+            for audience, count in (("minors", 120), ("cadres", 30), ("others", 50)):
+                numbers = ticket_book.issue(event, store, count, by="demo", audience=audience)
+                click.echo(
+                    f"   {count} tickets for {audience}: {numbers.start:06d}–{numbers.stop - 1:06d}"
+                )
+            gate = event.sites[0].gates[0] if event.sites[0].gates else None
+            name = event.volunteers[1].name if len(event.volunteers) > 1 else "volunteer"
+            token = logins.add(store, name, role="scanner", by="demo", site=None, gate=gate)
+        click.echo("3. lifecycle: advance while no plugin blocks the next gate; kit at materials")
+        built = None
         while lifecycle.next_phase(store.phase()):
             try:
                 change = lifecycle.advance(event, store, plugins, by="demo")
@@ -457,10 +473,20 @@ def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:
                     click.echo(f"     - [{blocker.plugin}] {blocker.message}")
                 break
             click.echo(f"   {change.from_phase} → {change.to_phase}")
-    click.echo("3. where everything is:")
+            if change.to_phase == "materials":
+                built = event_kit.build(event, store, plugins)
+                click.echo(f"   kit built: {len(built.entries) + 1} files")
+    click.echo("4. where everything is:")
     click.echo(f"   event file:  {event.toml_path}")
     click.echo(f"   event store: {event.db_path}")
+    if built is not None:
+        click.echo(f"   kit:         {built.folder / 'index.html'}")
     click.echo(f"   status:      kexie status {directory}")
+    if token:
+        click.echo(
+            f"   check-in:    kexie serve {directory}, then open "
+            f"http://127.0.0.1:8000/#login={token}"
+        )
 
 
 def _fresh_folder(base: Path) -> Path:
