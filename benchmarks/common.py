@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kexie_events.plugins import Plugins
+from kexie_events.records import Migration
 from kexie_events.store import EventStore
 from kexie_events.templates import create, find
 
@@ -17,10 +18,7 @@ def make_event(template: str = "solar-eclipse-observation", lang: str = "zh") ->
     plugins = Plugins.load()
     folder = Path(tempfile.mkdtemp(prefix="kexie-bench-")) / "event"
     create(find(plugins, template), folder, lang)
-    migrations = plugins.collect(
-        "kexie_store_migrations",
-        __import__("kexie_events.records", fromlist=["Migration"]).Migration,
-    )
+    migrations = plugins.collect("kexie_store_migrations", Migration)
     with EventStore.open(folder / "event.db", migrations) as store:
         store.set_meta("template", template)
     return folder
