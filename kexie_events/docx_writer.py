@@ -128,14 +128,16 @@ class _Converter(HTMLParser):
         if not rows:
             return
         width = max(sum(cell["span"] for cell in row) for row in rows)
-        table = self.doc.add_table(rows=len(rows), cols=width)
+        table = self.doc.add_table(rows=0, cols=width)
         table.style = "Table Grid"
-        for r, row in enumerate(rows):
+        for row in rows:
+            # Fill row by row: python-docx's table.cell(r, c) rescans the whole table each time.
+            cells = table.add_row().cells
             column = 0
             for cell in row:
-                target = table.cell(r, column)
+                target = cells[column]
                 if cell["span"] > 1:
-                    target = target.merge(table.cell(r, column + cell["span"] - 1))
+                    target = target.merge(cells[min(column + cell["span"], width) - 1])
                 paragraph = target.paragraphs[0]
                 for text, bold, italic in cell["runs"]:
                     run = paragraph.add_run(text.strip("\n"))

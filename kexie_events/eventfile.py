@@ -46,12 +46,18 @@ class CheckedEvent:
     warnings: tuple[LocatedProblem, ...] = ()
 
 
-def load_event(folder: Path | str, plugins: Plugins) -> Event:
-    """Load and check the event in ``folder``; raise ``EventFileError`` listing every error."""
-    return check_event(folder, plugins).event
+def load_event(folder: Path | str, plugins: Plugins, *, plugin_checks: bool = True) -> Event:
+    """Load and check the event in ``folder``; raise ``EventFileError`` listing every error.
+
+    ``plugin_checks=False`` skips the plugins' checks: for commands that repair a plugin's
+    own data (``kexie glasses import`` replacing a broken CSV).
+    """
+    return check_event(folder, plugins, plugin_checks=plugin_checks).event
 
 
-def check_event(folder: Path | str, plugins: Plugins) -> CheckedEvent:
+def check_event(
+    folder: Path | str, plugins: Plugins, *, plugin_checks: bool = True
+) -> CheckedEvent:
     """Load the event and run the core's and every plugin's checks."""
     folder = Path(folder)
     path = folder / EVENT_FILE
@@ -65,7 +71,7 @@ def check_event(folder: Path | str, plugins: Plugins) -> CheckedEvent:
         raise EventFileError([LocatedProblem(path, line, problem)]) from None
 
     event, problems = parse_event(data, folder, plugins.names(), plugins.disabled)
-    if event is not None and not _errors(problems):
+    if plugin_checks and event is not None and not _errors(problems):
         problems += plugins.collect("kexie_check_event", Problem, event=event)
     lines = KeyLines(text)
     located = [LocatedProblem(path, lines.line_of(p.key), p) for p in problems]

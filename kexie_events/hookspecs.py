@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         KitFile,
         Migration,
         PhaseChange,
+        ReportSection,
         StatusLine,
         VolunteerAction,
     )
@@ -173,12 +174,28 @@ def kexie_web_routes(event: Event) -> Iterable[object]:
 
 
 @hookspec
-def kexie_volunteer_actions(event: Event) -> Iterable[VolunteerAction]:
+def kexie_volunteer_actions(event: Event, store: EventStore) -> Iterable[VolunteerAction]:
     """Add buttons to the volunteer page, e.g. "eclipse glasses handed out".
 
     A button press posts to ``/api/v1/actions/{id}`` and the core calls the record's
     ``handle`` with who, where, when and the page's data, holding the store's lock. Action ids
-    must be unique across plugins.
+    must be unique across plugins. Called for every page load, so ``choices`` can reflect
+    the store (the checklist items still open); it runs holding the store's lock.
 
     :param event: the loaded event.
+    :param store: the event's store.
+    """
+
+
+@hookspec
+def kexie_report_sections(event: Event, store: EventStore) -> Iterable[ReportSection]:
+    """Add a section to the post-event report (``kexie report``).
+
+    Return ``ReportSection`` records whose ``figures`` hold the numbers (they appear under
+    ``sections`` in ``kexie report --json``), whose ``text`` holds sentences for the summary,
+    and whose ``tables`` are printed in the report and written as CSV. Every number must come
+    from the store or the event file.
+
+    :param event: the loaded event.
+    :param store: the event's store.
     """

@@ -33,6 +33,9 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("event-dates", "kexie_plugins.event_dates"),
     ("documents", "kexie_plugins.documents"),
     ("qr-checkin", "kexie_plugins.qr_checkin"),
+    ("eclipse-glasses", "kexie_plugins.eclipse_glasses"),
+    ("display-boards", "kexie_plugins.display_boards"),
+    ("emergency-plan", "kexie_plugins.emergency_plan"),
 )
 
 R = TypeVar("R")

@@ -198,6 +198,10 @@ class VolunteerAction:
             ``kexie_events.errors.KexieError`` to refuse with a message (answered as 409).
         roles: volunteer roles that see and may press the button.
         fields: names of whole-number inputs shown next to the button (e.g. ``("pairs",)``).
+        text_fields: names of text inputs (e.g. ``("what_was_done",)``).
+        choices: ``(value, label)`` pairs of a drop-down sent as ``choice``; an action with an
+            empty ``choices`` is hidden (nothing to choose).
+        has_choices: whether the action uses ``choices`` at all.
     """
 
     id: str
@@ -205,4 +209,38 @@ class VolunteerAction:
     handle: Callable[[ActionRequest], str]
     roles: tuple[str, ...] = ("scanner", "lead")
     fields: tuple[str, ...] = ()
+    text_fields: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
+    has_choices: bool = False
+    plugin: str = ""
+
+
+@frozen
+class Table:
+    """A table in a report section: a title, column headings and rows of plain values."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+@frozen
+class ReportSection:
+    """A plugin's part of the post-event report.
+
+    Attributes:
+        id: the key under ``sections`` in ``kexie report --json``; usually the plugin's name.
+        title: the section heading in the event's language.
+        figures: the section's numbers as plain JSON data; the report's narrative and the
+            ``--json`` output use only these and the store's counts.
+        text: sentences for the narrative, in the event's language, built from ``figures``.
+        tables: tables shown in the HTML, Word and Markdown report and written as CSV.
+    """
+
+    id: str
+    title: str
+    figures: dict
+    text: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    order: int = 100
     plugin: str = ""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import attrs
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -72,42 +73,67 @@ async def json_body(request: Request) -> dict:
 
 def _actions(ctx: WebContext) -> dict[str, VolunteerAction]:
     found = ctx.plugins.collect(
-        "kexie_volunteer_actions", VolunteerAction, unique_by="id", event=ctx.event
+        "kexie_volunteer_actions",
+        VolunteerAction,
+        unique_by="id",
+        event=ctx.event,
+        store=ctx.store,
     )
     return {action.id: action for action in found}
 
 
+def _describe(action: VolunteerAction) -> dict:
+    return {
+        "id": action.id,
+        "label": action.label,
+        "fields": list(action.fields),
+        "text_fields": list(action.text_fields),
+        "choices": [list(choice) for choice in action.choices],
+        "plugin": action.plugin,
+    }
+
+
 async def me(request: Request) -> JSONResponse:
     """``GET /api/v1/me``: who is logged in, and the buttons they may press."""
-    volunteer = volunteer_of(request)
-    ctx = context(request)
-    actions = [
-        {"id": a.id, "label": a.label, "fields": list(a.fields), "plugin": a.plugin}
-        for a in _actions(ctx).values()
-        if volunteer.role in a.roles
-    ]
-    return JSONResponse({**attrs.asdict(volunteer), "actions": actions})
+
+    def work() -> dict:
+        volunteer = volunteer_of(request)
+        ctx = context(request)
+        with ctx.lock:
+            found = list(_actions(ctx).values())
+        actions = [
+            _describe(a)
+            for a in found
+            if volunteer.role in a.roles and not (a.has_choices and not a.choices)
+        ]
+        return {**attrs.asdict(volunteer), "actions": actions}
+
+    return JSONResponse(await run_in_threadpool(work))
 
 
 async def run_action(request: Request) -> JSONResponse:
     """``POST /api/v1/actions/{id}``: a plugin button; the plugin answers with a message."""
-    volunteer = volunteer_of(request)
     body = await json_body(request)
-    ctx = context(request)
-    action = _actions(ctx).get(request.path_params["action"])
-    if action is None:
-        raise HTTPException(404, "no such action")
-    if volunteer.role not in action.roles:
-        raise HTTPException(403, f"the {volunteer.role} role may not do this")
-    gate = body.pop("gate", None) or volunteer.gate
-    site = body.pop("site", None) or volunteer.site
-    call = ActionRequest(ctx.event, ctx.store, volunteer, gate, site, body, now())
-    try:
+
+    def work() -> JSONResponse:
+        volunteer = volunteer_of(request)
+        ctx = context(request)
         with ctx.lock:
-            message = action.handle(call)
-    except KexieError as error:
-        return JSONResponse({"ok": False, "message": str(error)}, status_code=409)
-    return JSONResponse({"ok": True, "message": message})
+            action = _actions(ctx).get(request.path_params["action"])
+            if action is None:
+                raise HTTPException(404, "no such action")
+            if volunteer.role not in action.roles:
+                raise HTTPException(403, f"the {volunteer.role} role may not do this")
+            gate = body.pop("gate", None) or volunteer.gate
+            site = body.pop("site", None) or volunteer.site
+            call = ActionRequest(ctx.event, ctx.store, volunteer, gate, site, body, now())
+            try:
+                message = action.handle(call)
+            except KexieError as error:
+                return JSONResponse({"ok": False, "message": str(error)}, status_code=409)
+        return JSONResponse({"ok": True, "message": message})
+
+    return await run_in_threadpool(work)
 
 
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:

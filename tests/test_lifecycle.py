@@ -6,8 +6,19 @@ import datetime as dt
 import json
 import sqlite3
 
+import pytest
+
 from kexie_events import hookimpl
+from kexie_events.plugins import Plugins
 from kexie_events.records import Blocker
+
+
+@pytest.fixture
+def plugins() -> Plugins:
+    """The core lifecycle alone: the logistics plugins' gates are tested with those plugins."""
+    return Plugins.load(
+        environ={"KEXIE_DISABLE_PLUGINS": "emergency-plan,eclipse-glasses,display-boards"}
+    )
 
 
 class SignOff:

@@ -148,20 +148,41 @@
     actions.forEach(function (action) {
       var row = document.createElement("div");
       row.className = "action";
-      var inputs = action.fields.map(function (field) {
+      var inputs = [];
+      if (action.choices.length) {
+        var select = document.createElement("select");
+        select.name = "choice";
+        action.choices.forEach(function (choice) {
+          var option = document.createElement("option");
+          option.value = choice[0]; option.textContent = choice[1];
+          select.appendChild(option);
+        });
+        row.appendChild(select);
+        inputs.push(select);
+      }
+      action.fields.forEach(function (field) {
         var input = document.createElement("input");
         input.type = "number"; input.min = "1"; input.value = "1"; input.name = field;
+        input.dataset.number = "1";
         row.appendChild(input);
-        return input;
+        inputs.push(input);
+      });
+      action.text_fields.forEach(function (field) {
+        var input = document.createElement("input");
+        input.type = "text"; input.name = field; input.placeholder = field;
+        row.appendChild(input);
+        inputs.push(input);
       });
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = action.label;
       button.addEventListener("click", function () {
         var body = { gate: $("gate").value };
-        inputs.forEach(function (input) { body[input.name] = parseInt(input.value, 10); });
+        inputs.forEach(function (input) {
+          body[input.name] = input.dataset.number ? parseInt(input.value, 10) : input.value;
+        });
         api("POST", "/api/v1/actions/" + action.id, body).then(function (data) {
-          show("admitted", T.done, data.message); beep(true);
+          show("admitted", T.done, data.message); beep(true); start();
         }, function (error) { show("error", T.refused, error.message); beep(false); });
       });
       row.appendChild(button);

@@ -1,0 +1,238 @@
+"""Built-in plugin ``display-boards``: boards, wall charts, leaflets, readers and banners.
+
+An event uses it with a ``[plugins.display-boards]`` section: ``[[items]]`` (fixed
+``quantity`` or ``per_person``, print ``batch``, ``ordered``), ``[[boards]]`` with topics and a
+``[[rotation]]`` of which boards stand where on which day. ``launch`` is blocked while an
+item's ordered quantity is below its plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kexie_events import hookimpl
+from kexie_events.errors import KexieError
+from kexie_events.i18n import date_text, pick
+from kexie_events.model import MaterialLine
+from kexie_events.records import (
+    Blocker,
+    Document,
+    ReportSection,
+    StatusLine,
+    Table,
+    VolunteerAction,
+)
+from kexie_plugins.display_boards.planning import MIGRATIONS, NAME, read_plan
+from kexie_plugins.display_boards.records import record, recorded
+
+TEMPLATES = (Path(__file__).parent / "templates",)
+
+
+def _uses(event) -> bool:
+    return event.plugin_config(NAME) is not None
+
+
+@hookimpl
+def kexie_store_migrations():
+    """Quantities handed out or shown."""
+    return MIGRATIONS
+
+
+@hookimpl
+def kexie_check_event(event):
+    """Check items, boards and the rotation."""
+    return read_plan(event)[1] if _uses(event) else []
+
+
+@hookimpl
+def kexie_status(event, store):
+    """Ordered against plan, item by item."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    short = [i for i in plan.items if i.ordered < i.order_quantity]
+    lang = event.lang
+    if short:
+        names = (
+            "、".join(i.name for i in short) if lang == "zh" else ", ".join(i.name for i in short)
+        )
+        yield StatusLine(
+            pick(lang, f"物资未订足：{names}", f"not yet ordered in full: {names}"), "warning"
+        )
+    else:
+        yield StatusLine(
+            pick(
+                lang,
+                f"物资{len(plan.items)}项均已按计划订制",
+                f"all {len(plan.items)} material items ordered",
+            ),
+            "ok",
+        )
+
+
+@hookimpl
+def kexie_gate(event, next_phase):
+    """No launch while an item is ordered below plan."""
+    if not _uses(event) or next_phase != "launch":
+        return
+    for item in read_plan(event)[0].items:
+        if item.ordered < item.order_quantity:
+            yield Blocker(
+                pick(
+                    event.lang,
+                    f"{item.name}：已订{item.ordered}，计划{item.order_quantity}",
+                    f"{item.name}: {item.ordered} ordered, plan {item.order_quantity}",
+                )
+            )
+
+
+@hookimpl
+def kexie_materials(event):
+    """One line per item, site and day."""
+    if not _uses(event):
+        return
+    for item in read_plan(event)[0].items:
+        for (site, day), quantity in sorted(item.per_site_day.items()):
+            yield MaterialLine(item.name, quantity, item.unit, site=site, day=day, note=item.size)
+
+
+@hookimpl
+def kexie_documents(event):
+    """Print order, packing lists per site, board rotation and transport plan."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    lang = event.lang
+    context = {"plan": plan}
+    yield Document(
+        "print-order",
+        pick(lang, "印制清单", "Print order"),
+        "print-order.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "品名、数量、规格、批量", "Item, quantity, size, batch"),
+        order=40,
+    )
+    yield Document(
+        "packing-lists",
+        pick(lang, "分场地装箱单", "Packing lists"),
+        "packing-lists.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "每个场地每天带什么", "What goes to each site, each day"),
+        order=41,
+    )
+    if plan.boards:
+        yield Document(
+            "board-rotation",
+            pick(lang, "展板轮展和运输计划", "Board rotation"),
+            "board-rotation.html",
+            context=context,
+            search_path=TEMPLATES,
+            description=pick(
+                lang, "哪天哪些展板在哪里，怎么运", "Which boards stand where, and how they move"
+            ),
+            order=42,
+        )
+
+
+@hookimpl
+def kexie_volunteer_actions(event):
+    """Volunteers record leaflets and readers handed out at their site."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    lang = event.lang
+
+    def handle(call):
+        item = plan.item(str(call.data.get("choice", "")))
+        quantity = call.data.get("quantity")
+        if item is None or not isinstance(quantity, int) or quantity < 1:
+            raise KexieError(pick(lang, "请选择物资并填写数量", "choose an item and a quantity"))
+        if not call.site:
+            raise KexieError(pick(lang, "请先选择场地", "choose your site first"))
+        day = call.at.astimezone(call.event.tz).date()
+        record(call.store, item, call.site, day, quantity, by=call.volunteer.name)
+        return pick(lang, f"已登记{item.name}{quantity}", f"{quantity} {item.name} recorded")
+
+    choices = tuple((i.id, i.name) for i in plan.items)
+    yield VolunteerAction(
+        "materials",
+        pick(lang, "登记资料发放", "Materials handed out"),
+        handle,
+        fields=("quantity",),
+        choices=choices,
+        has_choices=True,
+    )
+
+
+@hookimpl
+def kexie_cli_commands():
+    """``kexie materials``."""
+    from kexie_plugins.display_boards.commands import materials
+
+    return [materials]
+
+
+@hookimpl
+def kexie_report_sections(event, store):
+    """Planned against handed out, per item, site and day."""
+    if not _uses(event):
+        return
+    lang = event.lang
+    plan = read_plan(event)[0]
+    done = recorded(store)
+    per_item = {}
+    rows = []
+    for item in plan.items:
+        actual = {k: v for k, v in done.items() if k[0] == item.id}
+        per_item[item.id] = {
+            "name": item.name,
+            "planned": item.planned,
+            "handed_out": sum(actual.values()),
+        }
+        keys = sorted(set(item.per_site_day) | {(s, d) for _i, s, d in actual})
+        for site, day in keys:
+            rows.append(
+                (
+                    item.name,
+                    event.site(site).name,
+                    date_text(day, lang),
+                    item.per_site_day.get((site, day), 0),
+                    actual.get((item.id, site, day), 0),
+                )
+            )
+    parts = [f"{v['name']}{v['handed_out']}" for v in per_item.values() if v["handed_out"]]
+    text = (
+        (
+            pick(
+                lang,
+                "发放和展示各类资料：" + "、".join(parts) + "。",
+                "Materials handed out or shown: " + ", ".join(parts) + ".",
+            ),
+        )
+        if parts
+        else ()
+    )
+    table = Table(
+        pick(lang, "计划与实际", "Planned and actual"),
+        tuple(
+            pick(lang, zh, en)
+            for zh, en in (
+                ("物资", "Item"),
+                ("场地", "Site"),
+                ("日期", "Day"),
+                ("计划", "Planned"),
+                ("实际", "Actual"),
+            )
+        ),
+        tuple(rows),
+    )
+    yield ReportSection(
+        NAME,
+        pick(lang, "展板和宣传资料", "Display boards and materials"),
+        {"items": per_item},
+        text,
+        (table,),
+        order=25,
+    )

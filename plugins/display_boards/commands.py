@@ -1,0 +1,47 @@
+"""``kexie materials``: record what was handed out or shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kexie_events.cli import default_user, event_dir, open_event
+from kexie_events.errors import UsageError
+from kexie_events.fields import suggest
+from kexie_events.store import now
+
+
+@click.group()
+def materials() -> None:
+    """Display boards and printed materials."""
+
+
+@materials.command(name="record")
+@event_dir
+@click.argument("item")
+@click.option("--quantity", type=int, required=True, help="How many were handed out or shown.")
+@click.option("--site", required=True, help="Site id.")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Day (default: today).")
+@click.option("--by", default=default_user, help="Who records it.")
+@click.pass_context
+def record_command(ctx, directory: Path, item: str, quantity: int, site: str, day, by) -> None:
+    """Record ITEM (id or name) handed out or shown at a site on a day."""
+    from kexie_plugins.display_boards.planning import NAME, read_plan
+    from kexie_plugins.display_boards.records import record
+
+    _plugins, event, store = open_event(ctx, directory)
+    if event.plugin_config(NAME) is None:
+        raise UsageError(f"the event has no [plugins.{NAME}] section")
+    plan = read_plan(event)[0]
+    found = plan.item(item)
+    if found is None:
+        raise UsageError(f"no item {item!r}{suggest(item, [i.id for i in plan.items])}")
+    if site not in {s.id for s in event.sites}:
+        raise UsageError(f"no site {site!r}")
+    if quantity < 1:
+        raise UsageError("--quantity must be at least 1")
+    day_value = day.date() if day else now().astimezone(event.tz).date()
+    with store:
+        record(store, found, site, day_value, quantity, by=by)
+    click.echo(f"recorded {quantity} {found.name} at {site} on {day_value}")

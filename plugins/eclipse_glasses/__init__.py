@@ -1,0 +1,254 @@
+"""Built-in plugin ``eclipse-glasses``: stock, allocations to units, handouts, eye safety.
+
+An event uses it with a ``[plugins.eclipse-glasses]`` section: ``stock``, ``pairs_per_person``,
+``safety_margin``, ``onsite_people`` and ``allocations`` (a CSV of name, contact, pairs).
+``launch`` is blocked while the planned need exceeds the stock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kexie_events import hookimpl
+from kexie_events.errors import KexieError
+from kexie_events.i18n import pick
+from kexie_events.model import MaterialLine
+from kexie_events.records import (
+    Blocker,
+    Document,
+    ReportSection,
+    StatusLine,
+    Table,
+    VolunteerAction,
+)
+from kexie_plugins.eclipse_glasses.glasses import (
+    MIGRATIONS,
+    NAME,
+    hand_out,
+    handed_out,
+    read_plan,
+)
+
+TEMPLATES = (Path(__file__).parent / "templates",)
+
+
+def _uses(event) -> bool:
+    return event.plugin_config(NAME) is not None
+
+
+@hookimpl
+def kexie_store_migrations():
+    """The handouts table."""
+    return MIGRATIONS
+
+
+@hookimpl
+def kexie_check_event(event):
+    """Check the section and every row of the allocations CSV."""
+    return read_plan(event)[1] if _uses(event) else []
+
+
+@hookimpl
+def kexie_status(event, store):
+    """Stock, plan and what has gone out."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    out = handed_out(store)["total"]
+    lang = event.lang
+    yield StatusLine(
+        pick(
+            lang,
+            f"观测镜：库存{plan.stock}副，计划{plan.need}副（配发{len(plan.allocations)}个单位"
+            f"{plan.allocated}副，现场{plan.onsite_planned}副），已发放{out}副，剩余{plan.stock - out}副。",
+            f"glasses: stock {plan.stock}, planned {plan.need} ({plan.allocated} to "
+            f"{len(plan.allocations)} units, {plan.onsite_planned} on site), {out} handed out, "
+            f"{plan.stock - out} left.",
+        ),
+        "warning" if plan.shortfall else "ok",
+    )
+
+
+@hookimpl
+def kexie_gate(event, next_phase):
+    """No launch while the plan needs more glasses than there are."""
+    if not _uses(event) or next_phase != "launch":
+        return
+    plan = read_plan(event)[0]
+    if plan.shortfall:
+        yield Blocker(
+            pick(
+                event.lang,
+                f"观测镜不足：计划需要{plan.need}副，库存{plan.stock}副，缺{plan.shortfall}副",
+                f"not enough eclipse glasses: the plan needs {plan.need}, the stock is {plan.stock}, "
+                f"{plan.shortfall} short",
+            )
+        )
+
+
+@hookimpl
+def kexie_materials(event):
+    """The glasses as a material line."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    yield MaterialLine(
+        pick(event.lang, "日食观测镜（ISO 12312-2）", "Eclipse glasses (ISO 12312-2)"),
+        plan.stock,
+        pick(event.lang, "副", "pairs"),
+        note=pick(
+            event.lang,
+            f"配发{len(plan.allocations)}个单位，余量现场发放",
+            f"{len(plan.allocations)} units, the rest on site",
+        ),
+    )
+
+
+@hookimpl
+def kexie_documents(event):
+    """Distribution plan, receipts, handout plan per gate, eye-safety sheet."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    lang = event.lang
+    context = {"plan": plan}
+    yield Document(
+        "glasses-distribution",
+        pick(lang, "观测镜配发计划", "Glasses distribution plan"),
+        "glasses-distribution.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "各单位配发数量", "Pairs per unit"),
+        order=60,
+    )
+    yield Document(
+        "glasses-receipts",
+        pick(lang, "观测镜领取回执", "Glasses receipts"),
+        "glasses-receipts.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "每单位一份，领取时签字", "One per unit, signed on collection"),
+        order=61,
+    )
+    yield Document(
+        "glasses-handout",
+        pick(lang, "现场发放计划", "On-site handout plan"),
+        "glasses-handout.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "各入口发放数量", "Pairs per gate"),
+        order=62,
+    )
+    yield Document(
+        "eye-safety",
+        pick(lang, "安全观测须知", "Eye safety"),
+        "eye-safety.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "张贴、发放、向学生宣讲", "Post it, hand it out, teach it"),
+        order=63,
+    )
+
+
+@hookimpl
+def kexie_volunteer_actions(event):
+    """Volunteers record glasses handed out at their gate."""
+    if not _uses(event):
+        return
+    lang = event.lang
+
+    def record(call):
+        pairs = call.data.get("pairs")
+        if not isinstance(pairs, int) or isinstance(pairs, bool) or pairs < 1:
+            raise KexieError(pick(lang, "请填写发放副数", "say how many pairs"))
+        if not call.gate:
+            raise KexieError(pick(lang, "请先选择入口", "choose your gate first"))
+        plan = read_plan(call.event)[0]
+        left = hand_out(
+            call.event,
+            call.store,
+            plan,
+            pairs,
+            by=call.volunteer.name,
+            gate=call.gate,
+            site=call.site,
+        )
+        return pick(
+            lang,
+            f"已登记{pairs}副（{call.gate}），剩余{left}副",
+            f"{pairs} pairs recorded at {call.gate}; {left} left",
+        )
+
+    yield VolunteerAction(
+        "glasses", pick(lang, "发放观测镜", "Glasses handed out"), record, fields=("pairs",)
+    )
+
+
+@hookimpl
+def kexie_cli_commands():
+    """``kexie glasses``."""
+    from kexie_plugins.eclipse_glasses.commands import glasses
+
+    return [glasses]
+
+
+@hookimpl
+def kexie_report_sections(event, store):
+    """Pairs per unit and gate, on-site total, remaining stock, shortfall."""
+    if not _uses(event):
+        return
+    lang = event.lang
+    plan = read_plan(event)[0]
+    out = handed_out(store)
+    onsite = sum(out["per_gate"].values())
+    collected = sum(out["per_unit"].values())
+    figures = {
+        "stock": plan.stock,
+        "planned": plan.need,
+        "allocated": plan.allocated,
+        "units": len(plan.allocations),
+        "collected_by_units": collected,
+        "onsite": onsite,
+        "handed_out": out["total"],
+        "remaining": plan.stock - out["total"],
+        "shortfall": plan.shortfall,
+        "per_gate": out["per_gate"],
+        "per_unit": out["per_unit"],
+    }
+    units_collected = sum(1 for a in plan.allocations if out["per_unit"].get(a.name))
+    text = (
+        pick(
+            lang,
+            f"共发放日食观测镜{out['total']}副，其中向{units_collected}个单位配发{collected}副，"
+            f"现场发放{onsite}副，剩余{plan.stock - out['total']}副。",
+            f"{out['total']} pairs of eclipse glasses were handed out: {collected} to "
+            f"{units_collected} units and {onsite} on site; {plan.stock - out['total']} are left.",
+        ),
+    )
+    unit_rows = tuple((a.name, a.pairs, out["per_unit"].get(a.name, 0)) for a in plan.allocations)
+    gate_rows = tuple(
+        (g, planned, out["per_gate"].get(g, 0)) for g, planned in plan.per_gate.items()
+    )
+    tables = (
+        Table(
+            pick(lang, "各单位领取", "Per unit"),
+            (
+                pick(lang, "单位", "Unit"),
+                pick(lang, "计划", "Planned"),
+                pick(lang, "领取", "Collected"),
+            ),
+            unit_rows,
+        ),
+        Table(
+            pick(lang, "各入口发放", "Per gate"),
+            (
+                pick(lang, "入口", "Gate"),
+                pick(lang, "计划", "Planned"),
+                pick(lang, "发放", "Handed out"),
+            ),
+            gate_rows,
+        ),
+    )
+    yield ReportSection(
+        NAME, pick(lang, "日食观测镜", "Eclipse glasses"), figures, text, tables, order=20
+    )

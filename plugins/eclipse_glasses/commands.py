@@ -1,0 +1,54 @@
+"""``kexie glasses``: allocations and handouts of eclipse glasses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kexie_events.cli import default_user, event_dir, open_event, plugins_of
+from kexie_events.errors import UsageError
+from kexie_events.eventfile import load_event
+
+
+@click.group()
+def glasses() -> None:
+    """Eclipse glasses: import allocations, record handouts."""
+
+
+@glasses.command(name="import")
+@event_dir
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def import_command(ctx, directory: Path, csv_file: Path) -> None:
+    """Check a CSV of units (name, contact, pairs) and make it the event's allocations."""
+    from kexie_plugins.eclipse_glasses.glasses import NAME, import_allocations
+
+    # The allocations being replaced may be the broken ones: do not let them stop the fix.
+    event = load_event(directory, plugins_of(ctx), plugin_checks=False)
+    if event.plugin_config(NAME) is None:
+        raise UsageError(f"the event has no [plugins.{NAME}] section")
+    count = import_allocations(event, csv_file)
+    click.echo(f"{count} units imported")
+
+
+@glasses.command(name="handout")
+@event_dir
+@click.option("--pairs", type=int, required=True, help="How many pairs.")
+@click.option("--gate", help="Handed out on site at this gate.")
+@click.option("--unit", help="Collected by this unit (a name from the allocations).")
+@click.option("--site", help="Site id, when the gate name is used at several.")
+@click.option("--by", default=default_user, help="Who hands them out.")
+@click.pass_context
+def handout_command(ctx, directory: Path, pairs: int, gate, unit, site, by) -> None:
+    """Record glasses handed out at a gate or collected by a unit."""
+    from kexie_plugins.eclipse_glasses.glasses import NAME, hand_out, read_plan
+
+    _plugins, event, store = open_event(ctx, directory)
+    if event.plugin_config(NAME) is None:
+        raise UsageError(f"the event has no [plugins.{NAME}] section")
+    with store:
+        left = hand_out(
+            event, store, read_plan(event)[0], pairs, by=by, gate=gate, unit=unit, site=site
+        )
+    click.echo(f"{pairs} pairs recorded; {left} left")

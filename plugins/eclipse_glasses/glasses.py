@@ -1,0 +1,256 @@
+"""Eclipse glasses: stock, allocations to units, the on-site handout plan, and handouts.
+
+Stock can never go negative: a handout that would take more pairs than are left is refused,
+inside the same transaction that would record it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from pathlib import Path
+
+import attrs
+
+from kexie_events.errors import KexieError, Problem, UsageError
+from kexie_events.fields import TableReader, suggest
+from kexie_events.i18n import pick
+from kexie_events.model import Event
+from kexie_events.records import Migration
+from kexie_events.store import EventStore, now
+
+NAME = "eclipse-glasses"
+DEFAULT_ALLOCATIONS = "glasses-allocations.csv"
+
+MIGRATIONS = (
+    Migration(
+        NAME,
+        1,
+        """
+        CREATE TABLE glasses_handouts (
+            id INTEGER PRIMARY KEY,
+            unit TEXT,
+            gate TEXT,
+            site TEXT,
+            pairs INTEGER NOT NULL CHECK (pairs > 0),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT,
+            CHECK ((unit IS NULL) <> (gate IS NULL))
+        );
+        """,
+    ),
+)
+
+
+@attrs.frozen
+class Allocation:
+    """Pairs set aside for a school, agency or township to collect before the day."""
+
+    line: int
+    name: str
+    contact: str
+    pairs: int
+
+
+@attrs.frozen
+class GlassesPlan:
+    """The stock and where it is meant to go.
+
+    Attributes:
+        onsite_people: people expected to get glasses at the gates.
+        onsite_planned: pairs for them, with pairs per person and the safety margin.
+        per_gate: the on-site pairs split over the gates, ``{gate: pairs}``.
+    """
+
+    stock: int
+    pairs_per_person: float
+    safety_margin: float
+    allocations: tuple[Allocation, ...]
+    onsite_people: int
+    onsite_planned: int
+    per_gate: dict[str, int]
+    allocations_file: str
+
+    @property
+    def allocated(self) -> int:
+        """Pairs allocated to units."""
+        return sum(a.pairs for a in self.allocations)
+
+    @property
+    def need(self) -> int:
+        """Planned need: allocations plus the on-site handouts."""
+        return self.allocated + self.onsite_planned
+
+    @property
+    def shortfall(self) -> int:
+        """Pairs missing to cover the plan (0 when the stock suffices)."""
+        return max(0, self.need - self.stock)
+
+
+def read_allocations(path: Path, lang: str = "en") -> tuple[list[Allocation], list[str]]:
+    """Units from a CSV (name, contact, pairs); every bad row is reported with its line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return [], [f"{path}: no such file"]
+    except UnicodeDecodeError:
+        return [], [f"{path}: not UTF-8 text; save the CSV as UTF-8"]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in ("name", "pairs") if c not in header]
+    unknown = [h for h in header if h not in ("name", "contact", "pairs")]
+    if missing or unknown:
+        hints = [f"unknown column {h!r}{suggest(h, ['name', 'contact', 'pairs'])}" for h in unknown]
+        return [], [
+            f"{path}:1: expected the columns name, contact, pairs"
+            + "".join(f"; {h}" for h in hints)
+        ]
+    units, problems, seen = [], [], {}
+    for line, row in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        name, raw = row.get("name", ""), row.get("pairs", "")
+        if not name:
+            problems.append(f"{path}:{line}: the unit's name is empty")
+            continue
+        if name in seen:
+            problems.append(f"{path}:{line}: {name!r} is listed twice (first on line {seen[name]})")
+            continue
+        seen[name] = line
+        if not raw.isdigit():
+            problems.append(
+                f"{path}:{line}: pairs for {name!r} must be a whole number, got {raw!r}"
+            )
+            continue
+        units.append(Allocation(line, name, row.get("contact", ""), int(raw)))
+    return units, problems
+
+
+def _split(total: int, gates: list[str]) -> dict[str, int]:
+    if not gates:
+        return {}
+    share, extra = divmod(total, len(gates))
+    return {gate: share + (1 if index < extra else 0) for index, gate in enumerate(gates)}
+
+
+def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
+    """The glasses plan of the event and the problems in its section or its CSV."""
+    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+    stock = reader.integer("stock", 0, required=True)
+    per_person = reader.number("pairs_per_person", 1.0, minimum=0, maximum=10)
+    margin = reader.number("safety_margin", 0.05, minimum=0, maximum=1)
+    onsite_people = reader.integer("onsite_people", event.expected_attendance)
+    file_name = reader.text("allocations", DEFAULT_ALLOCATIONS) or DEFAULT_ALLOCATIONS
+    allocations: list[Allocation] = []
+    path = event.folder / file_name
+    if path.exists() or reader.has("allocations"):
+        allocations, errors = read_allocations(path, event.lang)
+        for error in errors:
+            reader.error("allocations", error)
+    onsite = math.ceil(onsite_people * per_person * (1 + margin))
+    gates = [
+        g
+        for site in event.sites
+        if site.kind in ("plaza", "field", "school", "community", "village")
+        for g in site.gates
+    ]
+    gates = gates or [g for site in event.sites for g in site.gates]
+    shares = reader.table("per_gate")
+    per_gate = {}
+    for gate in shares.names():
+        pairs = shares.integer(gate)
+        if gate not in {g for s in event.sites for g in s.gates}:
+            shares.error(gate, f"no gate {gate!r}{suggest(gate, gates)}")
+        elif pairs is not None:
+            per_gate[gate] = pairs
+    if per_gate and sum(per_gate.values()) != onsite:
+        shares.warning(
+            (),
+            pick(
+                event.lang,
+                f"各入口计划合计{sum(per_gate.values())}副，与现场计划{onsite}副不一致",
+                f"the gates' shares add up to {sum(per_gate.values())}, the on-site plan is {onsite}",
+            ),
+        )
+    reader.finish()
+    plan = GlassesPlan(
+        stock,
+        per_person,
+        margin,
+        tuple(allocations),
+        onsite_people,
+        onsite,
+        per_gate or _split(onsite, gates),
+        file_name,
+    )
+    return plan, reader.problems
+
+
+def import_allocations(event: Event, source: Path) -> int:
+    """Check a CSV of units and copy it into the event folder, all or nothing."""
+    units, errors = read_allocations(source, event.lang)
+    if errors:
+        raise UsageError("\n".join(errors) + "\nnothing was imported")
+    if not units:
+        raise UsageError(f"{source}: no units in the file")
+    name = read_plan(event)[0].allocations_file
+    target = event.folder / name
+    temporary = target.with_suffix(".importing")
+    temporary.write_bytes(source.read_bytes())
+    os.replace(temporary, target)
+    return len(units)
+
+
+def handed_out(store: EventStore) -> dict:
+    """Pairs handed out: total, per unit and per gate."""
+    rows = store.connection.execute(
+        "SELECT unit, gate, SUM(pairs) FROM glasses_handouts GROUP BY unit, gate"
+    ).fetchall()
+    per_unit = {unit: pairs for unit, gate, pairs in rows if unit is not None}
+    per_gate = {gate: pairs for unit, gate, pairs in rows if gate is not None}
+    return {
+        "total": sum(per_unit.values()) + sum(per_gate.values()),
+        "per_unit": per_unit,
+        "per_gate": per_gate,
+    }
+
+
+def hand_out(
+    event: Event,
+    store: EventStore,
+    plan: GlassesPlan,
+    pairs: int,
+    *,
+    by: str,
+    gate: str | None = None,
+    unit: str | None = None,
+    site: str | None = None,
+) -> int:
+    """Record pairs handed out at a gate or collected by a unit; return the pairs left."""
+    if pairs < 1:
+        raise UsageError("pairs must be at least 1")
+    if (gate is None) == (unit is None):
+        raise UsageError("say either the gate (on site) or the unit (collected beforehand)")
+    if unit is not None and unit not in {a.name for a in plan.allocations}:
+        names = [a.name for a in plan.allocations]
+        raise UsageError(f"no unit {unit!r} in {plan.allocations_file}{suggest(unit, names)}")
+    if gate is not None and gate not in {g for s in event.sites for g in s.gates}:
+        raise UsageError(f"no gate {gate!r}")
+    with store.transaction() as db:
+        used = db.execute("SELECT COALESCE(SUM(pairs), 0) FROM glasses_handouts").fetchone()[0]
+        left = plan.stock - used
+        if pairs > left:
+            raise KexieError(
+                pick(
+                    event.lang,
+                    f"库存不足：只剩{left}副，不能发放{pairs}副",
+                    f"not enough glasses: {left} pairs left, cannot hand out {pairs}",
+                )
+            )
+        db.execute(
+            "INSERT INTO glasses_handouts (unit, gate, site, pairs, at, by) VALUES (?, ?, ?, ?, ?, ?)",
+            (unit, gate, site, pairs, now().astimezone(event.tz).isoformat(), by),
+        )
+    return left - pairs

@@ -1,0 +1,309 @@
+"""Built-in plugin ``emergency-plan``: checklists by phase, ticks, incidents, the written plan.
+
+An event uses it with a ``[plugins.emergency-plan]`` section: ready-made checklists
+(``solar-observation``, ``large-crowd``, ``minors``; ``base`` always applies), items to
+``remove`` or add, contacts and evacuation routes. Open critical items of earlier phases block
+the ``launch`` and ``onsite`` gates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kexie_events import hookimpl
+from kexie_events.i18n import pick
+from kexie_events.records import (
+    Blocker,
+    Document,
+    ReportSection,
+    StatusLine,
+    Table,
+    VolunteerAction,
+)
+from kexie_plugins.emergency_plan.plan import (
+    INCIDENT_LABELS,
+    INCIDENT_TYPES,
+    MIGRATIONS,
+    NAME,
+    PHASES,
+    incidents,
+    log_incident,
+    open_critical_before,
+    read_plan,
+    tick,
+    ticked,
+)
+
+TEMPLATES = (Path(__file__).parent / "templates",)
+PHASE_LABELS = {
+    "plan": ("筹备", "plan"),
+    "materials": ("物资准备", "materials"),
+    "launch": ("启动", "launch"),
+    "onsite": ("现场", "on site"),
+    "report": ("总结", "report"),
+}
+
+
+def _label(lang: str, pair: tuple[str, str]) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _uses(event) -> bool:
+    return event.plugin_config(NAME) is not None
+
+
+@hookimpl
+def kexie_store_migrations():
+    """Ticks and incidents."""
+    return MIGRATIONS
+
+
+@hookimpl
+def kexie_check_event(event):
+    """Check the section: list names, removed and added items, contacts, routes."""
+    return read_plan(event)[1] if _uses(event) else []
+
+
+@hookimpl
+def kexie_status(event, store):
+    """Items done per phase, and open critical ones."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    state = ticked(store)
+    for phase in PHASES:
+        items = [i for i in plan.items if i.phase == phase]
+        if not items:
+            continue
+        done = sum(state.get(i.id, (False,))[0] for i in items)
+        critical = [i.id for i in items if i.critical and not state.get(i.id, (False,))[0]]
+        level = "ok" if done == len(items) else "warning" if critical else "info"
+        extra = (
+            pick(
+                event.lang,
+                f"，未完成关键项：{'、'.join(critical)}",
+                f"; critical open: {', '.join(critical)}",
+            )
+            if critical
+            else ""
+        )
+        yield StatusLine(
+            pick(
+                event.lang,
+                f"应急检查（{_label('zh', PHASE_LABELS[phase])}）：{done}/{len(items)}",
+                f"emergency checklist ({phase}): {done}/{len(items)}",
+            )
+            + extra,
+            level,
+        )
+
+
+@hookimpl
+def kexie_gate(event, store, next_phase):
+    """Open critical items of earlier phases block ``launch`` and ``onsite``."""
+    if not _uses(event) or next_phase not in ("launch", "onsite"):
+        return
+    plan = read_plan(event)[0]
+    for item in open_critical_before(plan, ticked(store), next_phase):
+        yield Blocker(
+            pick(
+                event.lang,
+                f"应急检查关键项未完成：{item.id}（{item.text}）",
+                f"critical checklist item open: {item.id} ({item.text})",
+            )
+        )
+
+
+@hookimpl
+def kexie_documents(event, store):
+    """The emergency plan (应急预案) and printable checklists."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    lang = event.lang
+    context = {
+        "plan": plan,
+        "phase_labels": {k: _label(lang, v) for k, v in PHASE_LABELS.items()},
+        "state": ticked(store),
+    }
+    yield Document(
+        "emergency-plan",
+        pick(lang, "应急预案", "Emergency plan"),
+        "emergency-plan.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(
+            lang,
+            "组织机构、职责、处置程序、疏散路线、联络表",
+            "Organisation, roles, procedures, evacuation, contacts",
+        ),
+        order=50,
+    )
+    yield Document(
+        "checklists",
+        pick(lang, "应急检查表", "Emergency checklists"),
+        "checklists.html",
+        context=context,
+        search_path=TEMPLATES,
+        description=pick(lang, "按阶段打印，逐项勾选", "Print per phase and tick"),
+        order=51,
+    )
+
+
+@hookimpl
+def kexie_volunteer_actions(event, store):
+    """Leads tick checklist items; every volunteer can log an incident."""
+    if not _uses(event):
+        return
+    plan = read_plan(event)[0]
+    state = ticked(store)
+    lang = event.lang
+    open_items = tuple(
+        (i.id, f"{'★' if i.critical else ''}{i.text}")
+        for i in plan.items
+        if not state.get(i.id, (False,))[0]
+    )
+
+    def do_tick(call):
+        item = tick(call.store, plan, str(call.data.get("choice", "")), by=call.volunteer.name)
+        return pick(lang, f"已勾选：{item.text}", f"ticked: {item.text}")
+
+    def do_incident(call):
+        log_incident(
+            call.store,
+            call.event,
+            kind=str(call.data.get("choice", "")),
+            what=str(call.data.get("what", "")),
+            done=str(call.data.get("done", "")),
+            by=call.volunteer.name,
+            site=call.site,
+            gate=call.gate,
+            at=call.at,
+        )
+        return pick(lang, "事件已登记", "incident logged")
+
+    yield VolunteerAction(
+        "checklist-tick",
+        pick(lang, "勾选应急检查项", "Tick checklist item"),
+        do_tick,
+        roles=("lead",),
+        choices=open_items,
+        has_choices=True,
+    )
+    yield VolunteerAction(
+        "incident",
+        pick(lang, "登记突发事件", "Log an incident"),
+        do_incident,
+        choices=tuple((t, _label(lang, INCIDENT_LABELS[t])) for t in INCIDENT_TYPES),
+        text_fields=("what", "done"),
+        has_choices=True,
+    )
+
+
+@hookimpl
+def kexie_cli_commands():
+    """``kexie checklist`` and ``kexie incident``."""
+    from kexie_plugins.emergency_plan.commands import COMMANDS
+
+    return COMMANDS
+
+
+@hookimpl
+def kexie_report_sections(event, store):
+    """Completion per phase, open items, incidents."""
+    if not _uses(event):
+        return
+    lang = event.lang
+    plan = read_plan(event)[0]
+    state = ticked(store)
+    per_phase = {}
+    for phase in PHASES:
+        items = [i for i in plan.items if i.phase == phase]
+        if items:
+            per_phase[phase] = {
+                "items": len(items),
+                "done": sum(state.get(i.id, (False,))[0] for i in items),
+            }
+    open_items = [i.id for i in plan.items if not state.get(i.id, (False,))[0]]
+    logged = incidents(store)
+    by_type = {
+        kind: n for kind in INCIDENT_TYPES if (n := sum(1 for i in logged if i["type"] == kind))
+    }
+    total = len(plan.items)
+    done = total - len(open_items)
+    figures = {
+        "items": total,
+        "done": done,
+        "by_phase": per_phase,
+        "open": open_items,
+        "incidents": len(logged),
+        "incidents_by_type": by_type,
+    }
+    if logged:
+        kinds = "、".join(f"{_label('zh', INCIDENT_LABELS[k])}{n}起" for k, n in by_type.items())
+        kinds_en = ", ".join(
+            f"{n} {_label('en', INCIDENT_LABELS[k]).lower()}" for k, n in by_type.items()
+        )
+        incident_text = pick(
+            lang,
+            f"现场共登记突发事件{len(logged)}起（{kinds}），处置情况见下表。",
+            f"{len(logged)} incidents were logged ({kinds_en}); see the table.",
+        )
+    else:
+        incident_text = pick(lang, "活动期间未登记突发事件。", "No incidents were logged.")
+    text = (
+        pick(
+            lang,
+            f"应急检查表共{total}项，已完成{done}项。",
+            f"{done} of {total} emergency checklist items were done.",
+        ),
+        incident_text,
+    )
+    tables = [
+        Table(
+            pick(lang, "各阶段完成情况", "Checklist by phase"),
+            (pick(lang, "阶段", "Phase"), pick(lang, "项数", "Items"), pick(lang, "完成", "Done")),
+            tuple(
+                (_label(lang, PHASE_LABELS[p]), v["items"], v["done"]) for p, v in per_phase.items()
+            ),
+        ),
+    ]
+    if open_items:
+        tables.append(
+            Table(
+                pick(lang, "未完成事项", "Open items"),
+                (pick(lang, "编号", "Item"), pick(lang, "内容", "Text")),
+                tuple((i.id, i.text) for i in plan.items if i.id in open_items),
+            )
+        )
+    if logged:
+        tables.append(
+            Table(
+                pick(lang, "突发事件登记", "Incidents"),
+                tuple(
+                    pick(lang, zh, en)
+                    for zh, en in (
+                        ("时间", "When"),
+                        ("地点", "Where"),
+                        ("类型", "Type"),
+                        ("情况", "What happened"),
+                        ("处置", "What was done"),
+                        ("登记人", "By"),
+                    )
+                ),
+                tuple(
+                    (
+                        i["at"][11:16],
+                        " ".join(filter(None, [i["site"], i["gate"]])),
+                        _label(lang, INCIDENT_LABELS[i["type"]]),
+                        i["what"],
+                        i["done"],
+                        i["by"],
+                    )
+                    for i in logged
+                ),
+            )
+        )
+    yield ReportSection(
+        NAME, pick(lang, "安全保障", "Safety"), figures, text, tuple(tables), order=30
+    )

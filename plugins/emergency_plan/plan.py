@@ -1,0 +1,271 @@
+"""The emergency plan of one event: its checklist, what is ticked, and the incident log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import attrs
+
+from kexie_events.errors import KexieError, Problem
+from kexie_events.fields import TableReader, suggest
+from kexie_events.i18n import pick
+from kexie_events.model import ChecklistItem, Event
+from kexie_events.records import Migration
+from kexie_events.store import EventStore, now
+
+NAME = "emergency-plan"
+PHASES = ("plan", "materials", "launch", "onsite", "report")
+INCIDENT_TYPES = ("heat", "eye-injury", "lost-child", "injury", "crowding", "weather", "other")
+INCIDENT_LABELS = {
+    "heat": ("中暑", "Heat"),
+    "eye-injury": ("眼部不适", "Eye complaint"),
+    "lost-child": ("儿童走失", "Lost child"),
+    "injury": ("受伤", "Injury"),
+    "crowding": ("拥挤", "Crowding"),
+    "weather": ("恶劣天气", "Bad weather"),
+    "other": ("其他", "Other"),
+}
+
+MIGRATIONS = (
+    Migration(
+        NAME,
+        1,
+        """
+        CREATE TABLE emergency_ticks (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL,
+            ticked INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE TABLE emergency_incidents (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            site TEXT,
+            gate TEXT,
+            type TEXT NOT NULL,
+            what TEXT NOT NULL,
+            done TEXT NOT NULL,
+            by TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
+
+@cache
+def library() -> dict:
+    """The ready-made checklists and procedures shipped with the plugin."""
+    return tomllib.loads((Path(__file__).parent / "checklists.toml").read_text(encoding="utf-8"))
+
+
+@attrs.frozen
+class Contact:
+    """A name to call in an emergency."""
+
+    role: str
+    name: str
+    phone: str
+
+
+@attrs.frozen
+class Route:
+    """How people leave a site, and where they gather."""
+
+    site: str
+    route: str
+    assembly_point: str = ""
+
+
+@attrs.frozen
+class EmergencyPlan:
+    """The event's checklist (ready-made lists plus its own items), contacts and routes."""
+
+    lists: tuple[str, ...]
+    items: tuple[ChecklistItem, ...]
+    contacts: tuple[Contact, ...]
+    routes: tuple[Route, ...]
+    procedures: tuple[dict, ...]
+
+    def item(self, item_id: str) -> ChecklistItem:
+        """The item with this id; a clear error with a suggestion otherwise."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        ids = [i.id for i in self.items]
+        raise KexieError(f"no checklist item {item_id!r}{suggest(item_id, ids)}")
+
+
+def _deadline(event: Event, phase: str, days: int) -> dt.datetime:
+    anchor = event.end if phase == "report" else event.start
+    if phase == "onsite" and days == 0:
+        return event.start
+    day = anchor.date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(17, 0), tzinfo=event.tz)
+
+
+def read_plan(event: Event) -> tuple[EmergencyPlan, list[Problem]]:
+    """The event's emergency plan and the problems found in its section."""
+    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+    lang = event.lang
+    known = library()["lists"]
+    chosen = ("base", *reader.texts("checklists", choices=[k for k in known if k != "base"]))
+    items: dict[str, ChecklistItem] = {}
+    for list_id in chosen:
+        for raw in known[list_id]["items"]:
+            items[raw["id"]] = ChecklistItem(
+                id=raw["id"],
+                phase=raw["phase"],
+                text=raw[lang],
+                owner=raw[f"owner_{lang}"],
+                deadline=_deadline(event, raw["phase"], raw["days"]),
+                critical=raw["critical"],
+            )
+    for index, item_id in enumerate(reader.texts("remove")):
+        if items.pop(item_id, None) is None:
+            reader.error(
+                ("remove", index), f"no ready-made item {item_id!r}{suggest(item_id, list(items))}"
+            )
+    for own in reader.tables("items"):
+        item_id = own.text("id", required=True)
+        if item_id in items:
+            own.error("id", f"item {item_id!r} already exists; choose another id")
+        phase = own.text("phase", required=True, choices=PHASES)
+        item = ChecklistItem(
+            id=item_id or "",
+            phase=phase or "plan",
+            text=own.text("text", required=True) or "",
+            owner=own.text("owner", "") or "",
+            deadline=own.moment("deadline", event.tz),
+            critical=own.boolean("critical", False),
+        )
+        own.finish()
+        if item_id:
+            items[item_id] = item
+    contacts = []
+    for table in reader.tables("contacts"):
+        contacts.append(
+            Contact(
+                table.text("role", required=True) or "",
+                table.text("name", required=True) or "",
+                table.text("phone", required=True) or "",
+            )
+        )
+        table.finish()
+    sites = {s.id for s in event.sites}
+    routes = []
+    for table in reader.tables("evacuation"):
+        site = table.text("site", required=True)
+        if site and site not in sites:
+            table.error("site", f"no site {site!r}{suggest(site, sorted(sites))}")
+        routes.append(
+            Route(
+                site or "",
+                table.text("route", required=True) or "",
+                table.text("assembly_point", "") or "",
+            )
+        )
+        table.finish()
+    reader.finish()
+    if not contacts:
+        reader.warning(
+            (),
+            pick(
+                lang,
+                "应急预案没有联络人（[[plugins.emergency-plan.contacts]]）",
+                "the emergency plan lists no contacts",
+            ),
+        )
+    procedures = tuple(p for p in library()["procedures"] if set(p["lists"]) & set(chosen))
+    order = {phase: index for index, phase in enumerate(PHASES)}
+    ordered = sorted(items.values(), key=lambda i: (order[i.phase], i.deadline or event.start))
+    plan = EmergencyPlan(chosen, tuple(ordered), tuple(contacts), tuple(routes), procedures)
+    return plan, reader.problems
+
+
+def ticked(store: EventStore) -> dict[str, tuple[bool, str, str]]:
+    """Each item's latest state: (ticked, when, by)."""
+    rows = store.connection.execute(
+        "SELECT item, ticked, at, by FROM emergency_ticks WHERE id IN"
+        " (SELECT MAX(id) FROM emergency_ticks GROUP BY item)"
+    )
+    return {item: (bool(done), at, by) for item, done, at, by in rows}
+
+
+def tick(
+    store: EventStore,
+    plan: EmergencyPlan,
+    item_id: str,
+    *,
+    by: str,
+    done: bool = True,
+    note: str | None = None,
+) -> ChecklistItem:
+    """Tick (or untick) an item; both are recorded with who and when."""
+    item = plan.item(item_id)
+    current = ticked(store).get(item_id, (False, "", ""))[0]
+    if current == done:
+        raise KexieError(f"{item_id!r} is already {'ticked' if done else 'open'}")
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO emergency_ticks (item, ticked, at, by, note) VALUES (?, ?, ?, ?, ?)",
+            (item_id, int(done), now().isoformat(), by, note),
+        )
+    return item
+
+
+def open_critical_before(plan: EmergencyPlan, state: dict, phase: str) -> list[ChecklistItem]:
+    """Critical items of phases before ``phase`` that are not ticked."""
+    limit = PHASES.index(phase)
+    return [
+        item
+        for item in plan.items
+        if item.critical
+        and PHASES.index(item.phase) < limit
+        and not state.get(item.id, (False,))[0]
+    ]
+
+
+def log_incident(
+    store: EventStore,
+    event: Event,
+    *,
+    kind: str,
+    what: str,
+    done: str,
+    by: str,
+    site: str | None = None,
+    gate: str | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Record an incident: when, where, what happened, what was done, by whom."""
+    if kind not in INCIDENT_TYPES:
+        raise KexieError(
+            f"incident type must be one of {', '.join(INCIDENT_TYPES)}"
+            f"{suggest(kind, INCIDENT_TYPES)}"
+        )
+    if not what.strip() or not done.strip():
+        raise KexieError("say what happened and what was done")
+    if site is not None and site not in {s.id for s in event.sites}:
+        raise KexieError(f"no site {site!r}")
+    moment = (at or now()).astimezone(event.tz)
+    with store.transaction() as db:
+        cursor = db.execute(
+            "INSERT INTO emergency_incidents (at, site, gate, type, what, done, by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (moment.isoformat(), site, gate, kind, what.strip(), done.strip(), by),
+        )
+    return cursor.lastrowid
+
+
+def incidents(store: EventStore) -> list[dict]:
+    """Every incident, oldest first."""
+    rows = store.connection.execute(
+        "SELECT at, site, gate, type, what, done, by FROM emergency_incidents ORDER BY at, id"
+    )
+    keys = ("at", "site", "gate", "type", "what", "done", "by")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
