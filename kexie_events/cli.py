@@ -349,6 +349,134 @@ def volunteers_list(ctx, directory: Path) -> None:
             click.echo(f"{volunteer.name}  {volunteer.role}  {volunteer.gate or ''}")
 
 
+class DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it names no subcommand, goes to a default one.
+
+    ``kexie report DIR`` builds the report; ``kexie report add-media DIR ...`` adds coverage.
+    """
+
+    default = "build"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, "DIR [--format ...] [--json] | add-media DIR ...")
+
+
+@cli.group(cls=DefaultCommandGroup)
+def report() -> None:
+    """Write the post-event report (DIR/report/): HTML, Word, Markdown, CSV.
+
+    kexie report DIR [--format html,docx,md,csv] [--json] writes the report; --json also
+    prints its figures. kexie report add-media DIR ... records press coverage.
+    """
+
+
+@report.command(name="build", hidden=True)
+@event_dir
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(("html", "docx", "md", "csv")),
+    show_default=True,
+    help="Comma-separated formats to write.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write (default: DIR/report).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
+@click.pass_context
+def report_build(ctx, directory: Path, formats: str, out: Path | None, as_json: bool) -> None:
+    """Write the report."""
+    from kexie_events import report as event_report
+
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        gathered = event_report.gather(event, store, plugins)
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    written = event_report.write(gathered, out or directory / "report", chosen)
+    if as_json:
+        print_json(gathered.as_json())
+        click.echo(f"report: {len(written)} files in {out or directory / 'report'}", err=True)
+    else:
+        click.echo(f"report: {len(written)} files in {out or directory / 'report'}")
+        for sentence in gathered.narrative:
+            click.echo(f"  {sentence}")
+
+
+@report.command(name="add-media")
+@event_dir
+@click.option("--outlet", required=True, help="Newspaper, TV station or website.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Date of the report.")
+@click.option("--title", default="", help="Title of the report.")
+@click.option("--link", default="", help="Web address.")
+@click.option("--by", default=default_user, help="Who records it.")
+@click.pass_context
+def report_add_media(ctx, directory: Path, outlet, day, title, link, by) -> None:
+    """Record press, TV or online coverage of the event."""
+    from kexie_events.report import MEDIA_KIND
+
+    _plugins, _event, store = open_event(ctx, directory)
+    data = {
+        "outlet": outlet,
+        "date": day.date().isoformat() if day else None,
+        "title": title,
+        "link": link,
+    }
+    with store:
+        store.append(MEDIA_KIND, by=by, data=data)
+    click.echo(f"coverage recorded: {outlet} {title}".rstrip())
+
+
+@cli.command()
+@click.argument(
+    "directories",
+    metavar="DIR...",
+    nargs=-1,
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--targets",
+    "targets_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The year's indicators and targets (see docs/report.md).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("rollup"),
+    show_default=True,
+    help="Where to write the documents.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
+@click.pass_context
+def rollup(ctx, directories: tuple[Path, ...], targets_file, out: Path, as_json: bool) -> None:
+    """Add up many events (a year) against yearly targets."""
+    from kexie_events import rollup as year
+
+    targets = year.read_targets(targets_file) if targets_file else None
+    result = year.rollup(list(directories), plugins_of(ctx), targets)
+    written = year.write(result, out)
+    if as_json:
+        print_json(result)
+        return
+    click.echo(
+        f"{result['title']}: {result['totals']['events']} events, "
+        f"{result['totals']['attendance']} person-times; {len(written)} files in {out}"
+    )
+    for indicator in result["indicators"]:
+        progress = "-" if indicator["progress"] is None else f"{indicator['progress']}%"
+        click.echo(
+            f"  {indicator['name']}: {indicator['actual']} / {indicator['target']:g} ({progress})"
+        )
+
+
 @cli.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context

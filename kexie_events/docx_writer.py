@@ -13,17 +13,19 @@ import datetime as dt
 import io
 import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 _BLOCKS = {"h1", "h2", "h3", "p", "li", "td", "th", "caption"}
-_SKIP = {"style", "script", "head", "title", "nav"}
+_SKIP = {"style", "script", "head", "title", "nav", "svg"}
 _FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class _Converter(HTMLParser):
-    def __init__(self, document, lang: str):
+    def __init__(self, document, lang: str, base: Path | None = None):
         super().__init__(convert_charrefs=True)
         self.doc = document
         self.lang = lang
+        self.base = base
         self.paragraph = None
         self.bold = 0
         self.italic = 0
@@ -78,6 +80,8 @@ class _Converter(HTMLParser):
             self.italic += 1
         elif tag == "br":
             self._text("\n")
+        elif tag == "img" and self.base is not None:
+            self._picture(dict(attrs).get("src") or "")
 
     def handle_endtag(self, tag):
         if tag in _SKIP:
@@ -123,6 +127,18 @@ class _Converter(HTMLParser):
         run.bold = bool(self.bold) or None
         run.italic = bool(self.italic) or None
 
+    def _picture(self, src: str) -> None:
+        from docx.shared import Cm
+
+        path = (self.base / src).resolve()
+        if path.is_file() and path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".bmp"):
+            try:
+                self.doc.add_picture(str(path), width=Cm(7.5))
+            except Exception:
+                # A damaged photo must not cost the organiser the whole report.
+                self.doc.add_paragraph(f"[{path.name}]")
+            self.paragraph = None
+
     def _write_table(self, rows: list[list[dict]]) -> None:
         rows = [row for row in rows if row]
         if not rows:
@@ -146,8 +162,11 @@ class _Converter(HTMLParser):
                 column += cell["span"]
 
 
-def html_to_docx(html: str, *, title: str, lang: str) -> bytes:
-    """Convert a kit document's HTML to the bytes of a reproducible ``.docx``."""
+def html_to_docx(html: str, *, title: str, lang: str, base: Path | None = None) -> bytes:
+    """Convert a kit document's HTML to the bytes of a reproducible ``.docx``.
+
+    ``base`` is the folder that relative image paths (``<img src>``) start from.
+    """
     import docx
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -167,7 +186,7 @@ def html_to_docx(html: str, *, title: str, lang: str) -> bytes:
     properties.language = "zh-CN" if lang == "zh" else "en"
     properties.created = properties.modified = properties.last_printed = _FIXED_TIME
     properties.revision = 1
-    _Converter(document, lang).feed(html)
+    _Converter(document, lang, base).feed(html)
     buffer = io.BytesIO()
     document.save(buffer)
     return normalise_zip(buffer.getvalue())

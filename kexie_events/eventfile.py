@@ -24,7 +24,9 @@ from kexie_events.model import (
     SITE_KINDS,
     Event,
     MaterialLine,
+    Media,
     Member,
+    ReportNotes,
     ScheduleItem,
     Shift,
     Site,
@@ -150,6 +152,7 @@ def parse_event(
     schedule = _schedule(top, zone, site_gates, start, end)
     volunteers = _volunteers(top, zone, site_gates)
     materials = _materials(top, site_gates)
+    report = _report_notes(top)
     plugins = _plugin_sections(top, plugin_names, disabled)
     top.finish()
 
@@ -183,6 +186,7 @@ def parse_event(
         schedule=schedule,
         volunteers=volunteers,
         materials=materials,
+        report=report,
         plugins=plugins,
     )
     return event, problems
@@ -338,6 +342,23 @@ def _materials(top, site_gates) -> tuple[MaterialLine, ...]:
             )
         )
     return tuple(lines)
+
+
+def _report_notes(top: TableReader) -> ReportNotes:
+    section = top.table("report")
+    media = []
+    for reader in _finished(section.tables("media")):
+        media.append(
+            Media(
+                outlet=reader.text("outlet", required=True) or "",
+                day=reader.day("date"),
+                title=reader.text("title", "") or "",
+                link=reader.text("link", "") or "",
+            )
+        )
+    notes = ReportNotes(tuple(media), section.texts("highlights"), section.text("notes", "") or "")
+    section.finish()
+    return notes
 
 
 def _plugin_sections(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kexie_events.errors import Problem
     from kexie_events.model import Event, MaterialLine, ScheduleItem
     from kexie_events.records import (
+        Attendance,
         Blocker,
         Document,
         EventTemplate,
@@ -195,6 +196,19 @@ def kexie_report_sections(event: Event, store: EventStore) -> Iterable[ReportSec
     ``sections`` in ``kexie report --json``), whose ``text`` holds sentences for the summary,
     and whose ``tables`` are printed in the report and written as CSV. Every number must come
     from the store or the event file.
+
+    :param event: the loaded event.
+    :param store: the event's store.
+    """
+
+
+@hookspec
+def kexie_attendance(event: Event, store: EventStore) -> Iterable[Attendance]:
+    """Count who came, for the report: admissions, walk-ins, and their breakdowns.
+
+    The report adds up the ``Attendance`` records of every plugin (the check-in plugin counts
+    scans and walk-ins; a plugin for paper sign-in sheets could count those). Count from the
+    store only, and never count a person twice.
 
     :param event: the loaded event.
     :param store: the event's store.

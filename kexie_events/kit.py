@@ -147,7 +147,7 @@ def build(
         _write_all(jobs, staging, cache, progress)
         info = {"built_at": now().isoformat(), "kexie_events": __version__, "files": len(jobs)}
         (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n")
-        _swap(staging, out)
+        swap_in(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -181,8 +181,8 @@ class _nothing:
         return False
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Put the new kit in place of the old one with renames only."""
+def swap_in(staging: Path, out: Path) -> None:
+    """Put a freshly built folder in place of the old one with renames only."""
     if not out.exists():
         os.replace(staging, out)
         return
@@ -264,7 +264,7 @@ class _Renderer:
             moment=lambda m: moment_text(m, lang),
             time=time_text,
             count=lambda n: count_text(n, lang),
-            cn_number=_cn_number,
+            cn_number=cn_number,
         )
         env.globals.update(pick=lambda zh, en: pick(lang, zh, en))
         return env
@@ -376,7 +376,7 @@ def _template_line(error: Exception) -> str:
     return line
 
 
-def _cn_number(number: int) -> str:
+def cn_number(number: int) -> str:
     """1 → 一, 10 → 十, 12 → 十二: numbering of sections in Chinese official documents."""
     digits = "零一二三四五六七八九"
     if number < 10:

@@ -162,6 +162,25 @@ class Volunteer:
 
 
 @frozen
+class Media:
+    """A report of the event in the press, on TV or online."""
+
+    outlet: str
+    day: dt.date | None = None
+    title: str = ""
+    link: str = ""
+
+
+@frozen
+class ReportNotes:
+    """What only the organiser knows, for the summary: coverage, highlights, notes."""
+
+    media: tuple[Media, ...] = ()
+    highlights: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@frozen
 class Event:
     """One event: what ``event.toml`` says, validated and typed.
 
@@ -195,6 +214,7 @@ class Event:
     schedule: tuple[ScheduleItem, ...] = ()
     volunteers: tuple[Volunteer, ...] = ()
     materials: tuple[MaterialLine, ...] = ()
+    report: ReportNotes = field(factory=ReportNotes)
     plugins: Mapping[str, Mapping[str, Any]] = field(factory=dict)
 
     @property

@@ -244,3 +244,34 @@ class ReportSection:
     tables: tuple[Table, ...] = ()
     order: int = 100
     plugin: str = ""
+
+
+@frozen
+class Attendance:
+    """Attendance figures a plugin counted; the report adds up those of every plugin.
+
+    Person-times (人次): one person admitted on two days counts twice. Every ``by_*`` mapping
+    gives person-times (admissions plus walk-ins) per key.
+
+    Attributes:
+        admitted: admissions with a ticket, the earliest scan of each ticket and day counting.
+        unique: distinct ticket holders admitted.
+        walk_in: people counted at the gates without a ticket.
+        duplicates, rejected: scans turned away.
+        late: scans that came in late from offline devices, per device.
+        volunteers: names of the volunteers who recorded something.
+    """
+
+    admitted: int = 0
+    unique: int = 0
+    walk_in: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    by_site: dict = attrs.field(factory=dict)
+    by_day: dict = attrs.field(factory=dict)
+    by_gate: dict = attrs.field(factory=dict)
+    by_hour: dict = attrs.field(factory=dict)
+    by_audience: dict = attrs.field(factory=dict)
+    late: dict = attrs.field(factory=dict)
+    volunteers: tuple[str, ...] = ()
+    plugin: str = ""

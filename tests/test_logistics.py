@@ -113,7 +113,7 @@ def test_handouts_never_take_the_stock_below_zero(eclipse, run, plugins):
     assert section.figures["per_gate"] == {"北门": 150}
     assert section.figures["per_unit"] == {"××县第一中学": 6800}
     assert section.text == (
-        "共发放日食观测镜6950副，其中向1个单位配发6800副，现场发放150副，剩余50副。",
+        "共发放日食观测镜6950副（向1个单位配发6800副，现场发放150副），剩余50副。",
     )
     with EventStore.open(eclipse / "event.db") as store:
         rows = store.connection.execute("SELECT by, gate, at FROM glasses_handouts").fetchall()

@@ -79,6 +79,14 @@ class Recorder:
         self.calls.append(("kexie_volunteer_actions", None))
 
     @hookimpl
+    def kexie_attendance(self):
+        self.calls.append(("kexie_attendance", None))
+
+    @hookimpl
+    def kexie_report_sections(self):
+        self.calls.append(("kexie_report_sections", None))
+
+    @hookimpl
     def kexie_phase_changed(self, store, change):
         self.calls.append(("kexie_phase_changed", change.to_phase))
         with store.transaction() as db:
@@ -94,7 +102,11 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     assert "new" in run("--help").output
     assert run("new", folder, "--template", "solar-eclipse-observation").exit_code == 0
     assert run("check", folder).exit_code == 0
-    for phase in PHASES[1:]:
+    checklist = json.loads(run("checklist", folder, "--json").output)
+    for previous, phase in zip(PHASES, PHASES[1:], strict=False):
+        for item in checklist:  # the organiser works through the phase's checklist
+            if item["phase"] == previous:
+                assert run("checklist", folder, "tick", item["id"]).exit_code == 0
         result = run("advance", folder, "--by", "organiser")
         assert result.exit_code == 0, result.output
         if phase == "materials":
@@ -103,6 +115,7 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
             volunteer_uses_the_app(folder, recorder)
     result = run("status", folder)
     assert "recorder sees report" in result.output
+    assert run("report", folder).exit_code == 0
 
     def without_repeats(calls):
         return [c for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
@@ -110,6 +123,7 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     names = without_repeats([name for name, _ in recorder.calls])
     assert names[:3] == ["kexie_cli_commands", "kexie_event_templates", "kexie_check_event"]
     assert names[3] == "kexie_store_migrations"
+    assert names[-2:] == ["kexie_attendance", "kexie_report_sections"]
     web = names.index("kexie_web_routes")
     assert names[web + 1] == "kexie_volunteer_actions"
     assert names.index("kexie_documents") < web

@@ -216,15 +216,24 @@ def kexie_report_sections(event, store):
         "per_unit": out["per_unit"],
     }
     units_collected = sum(1 for a in plan.allocations if out["per_unit"].get(a.name))
-    text = (
-        pick(
-            lang,
-            f"共发放日食观测镜{out['total']}副，其中向{units_collected}个单位配发{collected}副，"
-            f"现场发放{onsite}副，剩余{plan.stock - out['total']}副。",
-            f"{out['total']} pairs of eclipse glasses were handed out: {collected} to "
-            f"{units_collected} units and {onsite} on site; {plan.stock - out['total']} are left.",
-        ),
-    )
+    zh, en = [], []
+    if collected:
+        zh.append(f"向{units_collected}个单位配发{collected}副")
+        en.append(f"{collected} to {units_collected} units")
+    if onsite:
+        zh.append(f"现场发放{onsite}副")
+        en.append(f"{onsite} on site")
+    left = plan.stock - out["total"]
+    text = ()
+    if out["total"]:
+        text = (
+            pick(
+                lang,
+                f"共发放日食观测镜{out['total']}副（{'，'.join(zh)}），剩余{left}副。",
+                f"{out['total']} pairs of eclipse glasses were handed out "
+                f"({' and '.join(en)}); {left} are left.",
+            ),
+        )
     unit_rows = tuple((a.name, a.pairs, out["per_unit"].get(a.name, 0)) for a in plan.allocations)
     gate_rows = tuple(
         (g, planned, out["per_gate"].get(g, 0)) for g, planned in plan.per_gate.items()

@@ -87,3 +87,13 @@ def kexie_web_routes(event):
     from kexie_plugins.qr_checkin.web import routes
 
     return routes(event)
+
+
+@hookimpl
+def kexie_attendance(event, store):
+    """Admissions and walk-ins from the check-in tables."""
+    if event.plugin_config(NAME) is None:
+        return []
+    from kexie_plugins.qr_checkin.attendance import count
+
+    return [count(event, store)]

@@ -162,6 +162,7 @@ class Gatekeeper:
         """Record walk-ins without tickets; ``False`` when ``scan_id`` was already recorded."""
         if audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+        at = at.astimezone(self.tz)
         with db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO qr_headcounts (scan_id, gate, site, audience, delta, at,"

@@ -1,0 +1,297 @@
+"""``kexie rollup``: a year of events added up against the association's yearly targets.
+
+A target file (TOML) lists indicators, each a measure over the events, optionally only events
+of some kinds, and a target; the roll-up reports the total and the progress in per cent.
+Measures: ``attendance`` (person-times), ``events`` (how many events), ``sessions`` (schedule
+items), ``audience.GROUP`` (person-times of one audience group) and ``figure.SECTION.KEY`` (a
+number from a plugin's report section, e.g. ``figure.eclipse-glasses.handed_out``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import attrs
+
+from kexie_events.errors import EventFileError, LocatedProblem, Problem, UsageError
+from kexie_events.fields import TableReader
+from kexie_events.i18n import count_text, pick
+from kexie_events.model import AUDIENCES, EVENT_KINDS
+from kexie_events.plugins import Plugins
+from kexie_events.report import Report, audience_label, gather
+from kexie_events.store import EventStore
+from kexie_events.tomlsource import KeyLines
+
+_MEASURE = re.compile(r"^(attendance|events|sessions|audience\.[a-z_]+|figure\.[\w-]+\.[\w.]+)$")
+
+
+@attrs.frozen
+class Target:
+    """One yearly indicator: what is measured, over which kinds of event, and the target."""
+
+    id: str
+    name: str
+    measure: str
+    target: float
+    kinds: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Targets:
+    """A target file: a title, the year, and its indicators."""
+
+    title: str
+    year: int | None
+    lang: str | None
+    targets: tuple[Target, ...]
+
+
+def read_targets(path: Path) -> Targets:
+    """Read and check a target file; every error names the file, line and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        problem = Problem((), f"not valid TOML: {error}")
+        raise EventFileError(
+            [LocatedProblem(path, int(match.group(1)) if match else 1, problem)]
+        ) from None
+    reader = TableReader(data)
+    title = reader.text("title", "") or ""
+    year = reader.integer("year", minimum=1900)
+    lang = reader.text("lang", choices=("zh", "en"))
+    targets = []
+    for table in reader.tables("targets", required=True):
+        measure = table.text("measure", "attendance") or "attendance"
+        if not _MEASURE.match(measure):
+            table.error(
+                "measure",
+                "expected attendance, events, sessions, audience.GROUP or "
+                f"figure.SECTION.KEY, got {measure!r}",
+            )
+        elif measure.startswith("audience.") and measure.split(".", 1)[1] not in AUDIENCES:
+            table.error(
+                "measure",
+                f"no audience {measure.split('.', 1)[1]!r}; groups: {', '.join(AUDIENCES)}",
+            )
+        targets.append(
+            Target(
+                id=table.text("id", required=True) or "",
+                name=table.text("name", required=True) or "",
+                measure=measure,
+                target=table.number("target", 0, required=True, minimum=0) or 0,
+                kinds=table.texts("kinds", choices=EVENT_KINDS),
+            )
+        )
+        table.finish()
+    reader.finish()
+    if reader.problems:
+        lines = KeyLines(text)
+        raise EventFileError(LocatedProblem(path, lines.line_of(p.key), p) for p in reader.problems)
+    return Targets(title, year, lang, tuple(targets))
+
+
+def measure(report: Report, name: str) -> float:
+    """The value of one measure for one event."""
+    if name == "attendance":
+        return report.attendance["total"]
+    if name == "events":
+        return 1
+    if name == "sessions":
+        return len(report.event.schedule)
+    if name.startswith("audience."):
+        return report.attendance["by_audience"].get(name.split(".", 1)[1], 0)
+    _figure, section, path = name.split(".", 2)
+    value = next((s.figures for s in report.sections if s.id == section), {})
+    for key in path.split("."):
+        value = value.get(key, 0) if isinstance(value, dict) else 0
+    return value if isinstance(value, int | float) else 0
+
+
+def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> dict:
+    """Add up the events; measure them against the targets if there are any."""
+    from kexie_events.eventfile import load_event
+    from kexie_events.records import Migration
+
+    if not folders:
+        raise UsageError("give at least one event folder")
+    migrations = plugins.collect("kexie_store_migrations", Migration)
+    reports = []
+    for folder in folders:
+        event = load_event(folder, plugins)
+        with EventStore.open(event.db_path, migrations) as store:
+            reports.append(gather(event, store, plugins))
+    lang = (targets.lang if targets and targets.lang else None) or reports[0].event.lang
+    by_kind: dict[str, dict] = {}
+    by_audience: Counter = Counter()
+    events = []
+    for report in reports:
+        event, attendance = report.event, report.attendance
+        kind = by_kind.setdefault(event.kind, {"events": 0, "attendance": 0, "sessions": 0})
+        kind["events"] += 1
+        kind["attendance"] += attendance["total"]
+        kind["sessions"] += len(event.schedule)
+        by_audience.update(attendance["by_audience"])
+        events.append(
+            {
+                "title": event.title,
+                "kind": event.kind,
+                "folder": str(event.folder),
+                "start": event.start.isoformat(),
+                "attendance": attendance["total"],
+            }
+        )
+    indicators = []
+    for target in targets.targets if targets else ():
+        chosen = [r for r in reports if not target.kinds or r.event.kind in target.kinds]
+        actual = sum(measure(r, target.measure) for r in chosen)
+        indicators.append(
+            {
+                "id": target.id,
+                "name": target.name,
+                "measure": target.measure,
+                "kinds": list(target.kinds),
+                "target": target.target,
+                "actual": actual,
+                "progress": round(100 * actual / target.target, 1) if target.target else None,
+                "events": len(chosen),
+            }
+        )
+    return {
+        "title": (targets.title if targets else "")
+        or pick(lang, "年度科普活动汇总", "Year in review"),
+        "year": targets.year if targets else None,
+        "lang": lang,
+        "totals": {
+            "events": len(reports),
+            "attendance": sum(r.attendance["total"] for r in reports),
+        },
+        "indicators": indicators,
+        "by_kind": by_kind,
+        "by_audience": {a: by_audience[a] for a in AUDIENCES if by_audience[a]},
+        "events": events,
+    }
+
+
+def tables(result: dict) -> dict[str, tuple[tuple, list[tuple]]]:
+    """The roll-up's tables: (header, rows) by file stem."""
+    lang = result["lang"]
+    return {
+        "indicators": (
+            tuple(
+                pick(lang, zh, en)
+                for zh, en in (
+                    ("指标", "Indicator"),
+                    ("目标", "Target"),
+                    ("完成", "Actual"),
+                    ("完成率（%）", "Progress (%)"),
+                    ("活动数", "Events"),
+                )
+            ),
+            [
+                (i["name"], i["target"], i["actual"], i["progress"], i["events"])
+                for i in result["indicators"]
+            ],
+        ),
+        "by-kind": (
+            tuple(
+                pick(lang, zh, en)
+                for zh, en in (
+                    ("活动类型", "Kind"),
+                    ("活动数", "Events"),
+                    ("场次", "Sessions"),
+                    ("人次", "Person-times"),
+                )
+            ),
+            [
+                (k, v["events"], v["sessions"], v["attendance"])
+                for k, v in result["by_kind"].items()
+            ],
+        ),
+        "by-audience": (
+            (pick(lang, "人群", "Group"), pick(lang, "人次", "Person-times")),
+            [(audience_label(a, lang), n) for a, n in result["by_audience"].items()],
+        ),
+        "events": (
+            tuple(
+                pick(lang, zh, en)
+                for zh, en in (
+                    ("活动", "Event"),
+                    ("类型", "Kind"),
+                    ("开始", "Start"),
+                    ("人次", "Person-times"),
+                )
+            ),
+            [(e["title"], e["kind"], e["start"][:10], e["attendance"]) for e in result["events"]],
+        ),
+    }
+
+
+def write(result: dict, out: Path) -> list[Path]:
+    """Write the roll-up as HTML, Word and CSV files into ``out``."""
+    import html
+
+    from kexie_events.docx_writer import html_to_docx
+
+    lang = result["lang"]
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    parts = [f"<h1>{html.escape(result['title'])}</h1>"]
+    totals = result["totals"]
+    parts.append(
+        "<p>"
+        + html.escape(
+            pick(
+                lang,
+                f"共汇总活动{totals['events']}项，参与{count_text(totals['attendance'], lang)}人次。",
+                f"{totals['events']} events, {count_text(totals['attendance'], lang)} person-times.",
+            )
+        )
+        + "</p>"
+    )
+    titles = {
+        "indicators": pick(lang, "指标完成情况", "Indicators"),
+        "by-kind": pick(lang, "按活动类型", "By kind of event"),
+        "by-audience": pick(lang, "按人群", "By audience group"),
+        "events": pick(lang, "活动清单", "Events"),
+    }
+    for stem, (header, rows) in tables(result).items():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        path = out / f"{stem}.csv"
+        path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+        written.append(path)
+        if rows:
+            parts.append(
+                f"<h2>{html.escape(titles[stem])}</h2><table><tr>"
+                + "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+                + "</tr>"
+            )
+            for row in rows:
+                parts.append(
+                    "<tr>"
+                    + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+                    + "</tr>"
+                )
+            parts.append("</table>")
+    page = (
+        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><title>{html.escape(result["title"])}</title><style>'
+        "body{font-family:'Noto Serif CJK SC',SimSun,serif;max-width:174mm;margin:auto}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:3px}"
+        "@page{size:A4;margin:20mm}</style></head><body>" + "".join(parts) + "</body></html>\n"
+    )
+    (out / "rollup.html").write_text(page, encoding="utf-8")
+    (out / "rollup.docx").write_bytes(html_to_docx(page, title=result["title"], lang=lang))
+    return [*written, out / "rollup.html", out / "rollup.docx"]
