@@ -247,13 +247,14 @@ def write(result: dict, out: Path) -> list[Path]:
     written = []
     parts = [f"<h1>{html.escape(result['title'])}</h1>"]
     totals = result["totals"]
+    people = count_text(totals["attendance"], lang)
     parts.append(
         "<p>"
         + html.escape(
             pick(
                 lang,
-                f"共汇总活动{totals['events']}项，参与{count_text(totals['attendance'], lang)}人次。",
-                f"{totals['events']} events, {count_text(totals['attendance'], lang)} person-times.",
+                f"共汇总活动{totals['events']}项，参与{people}人次。",
+                f"{totals['events']} events, {people} person-times.",
             )
         )
         + "</p>"

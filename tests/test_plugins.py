@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -103,7 +104,7 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     assert run("new", folder, "--template", "solar-eclipse-observation").exit_code == 0
     assert run("check", folder).exit_code == 0
     checklist = json.loads(run("checklist", folder, "--json").output)
-    for previous, phase in zip(PHASES, PHASES[1:], strict=False):
+    for previous, phase in itertools.pairwise(PHASES):
         for item in checklist:  # the organiser works through the phase's checklist
             if item["phase"] == previous:
                 assert run("checklist", folder, "tick", item["id"]).exit_code == 0

@@ -60,7 +60,8 @@ def kexie_status(event, store):
         pick(
             lang,
             f"观测镜：库存{plan.stock}副，计划{plan.need}副（配发{len(plan.allocations)}个单位"
-            f"{plan.allocated}副，现场{plan.onsite_planned}副），已发放{out}副，剩余{plan.stock - out}副。",
+            f"{plan.allocated}副，现场{plan.onsite_planned}副），已发放{out}副，"
+            f"剩余{plan.stock - out}副。",
             f"glasses: stock {plan.stock}, planned {plan.need} ({plan.allocated} to "
             f"{len(plan.allocations)} units, {plan.onsite_planned} on site), {out} handed out, "
             f"{plan.stock - out} left.",
@@ -80,8 +81,8 @@ def kexie_gate(event, next_phase):
             pick(
                 event.lang,
                 f"观测镜不足：计划需要{plan.need}副，库存{plan.stock}副，缺{plan.shortfall}副",
-                f"not enough eclipse glasses: the plan needs {plan.need}, the stock is {plan.stock}, "
-                f"{plan.shortfall} short",
+                f"not enough eclipse glasses: the plan needs {plan.need}, "
+                f"the stock is {plan.stock}, {plan.shortfall} short",
             )
         )
 

@@ -171,7 +171,8 @@ def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
             pick(
                 event.lang,
                 f"各入口计划合计{sum(per_gate.values())}副，与现场计划{onsite}副不一致",
-                f"the gates' shares add up to {sum(per_gate.values())}, the on-site plan is {onsite}",
+                f"the gates' shares add up to {sum(per_gate.values())}, "
+                f"the on-site plan is {onsite}",
             ),
         )
     reader.finish()
@@ -250,7 +251,8 @@ def hand_out(
                 )
             )
         db.execute(
-            "INSERT INTO glasses_handouts (unit, gate, site, pairs, at, by) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO glasses_handouts (unit, gate, site, pairs, at, by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (unit, gate, site, pairs, now().astimezone(event.tz).isoformat(), by),
         )
     return left - pairs
