@@ -271,3 +271,43 @@ def test_hook_kexie_kit_files(make_event, run, extras):
     assert (folder / "kit" / "tickets" / "sheet.txt").read_bytes() == b"sheet"
     assert Extras.produced == 1  # the rebuild reused the cached file
     assert "10,000" in (folder / "kit" / "index.html").read_text()
+
+
+def test_event_template_documents_come_between_the_event_and_the_plugin(run, register, tmp_path):
+    """Lookup order: the event folder's templates/, then its event template's, then the plugin's."""
+    import shutil
+
+    from kexie_events.records import EventTemplate
+
+    template = tmp_path / "club-viewing"
+    shutil.copytree(
+        Path(__file__).parent.parent / "event_templates" / "lecture_tour",
+        template,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (template / "template.toml").write_text('name = "club-viewing"\n')
+    (template / "templates").mkdir()
+    (template / "templates" / "notice.html").write_text(
+        '{% extends "_base.html" %}{% block body %}<h1>Club notice</h1>{% endblock %}'
+    )
+    (template / "templates" / "briefing.html").write_text(
+        '{% extends "_base.html" %}{% block body %}<h1>Club briefing</h1>{% endblock %}'
+    )
+
+    class Club:
+        @hookimpl
+        def kexie_event_templates(self):
+            return [EventTemplate.from_folder(template)]
+
+    register(Club(), "club")
+    folder = tmp_path / "viewing"
+    assert run("new", folder, "--template", "club-viewing", "--lang", "en").exit_code == 0
+    # kexie new gives the organiser copies to edit; without them the template's own are used.
+    (folder / "templates" / "notice.html").unlink()
+    (folder / "templates" / "briefing.html").write_text(
+        '{% extends "_base.html" %}{% block body %}<h1>Our briefing</h1>{% endblock %}'
+    )
+    assert run("kit", folder).exit_code == 0, run("kit", folder).output
+    assert "<h1>Club notice</h1>" in (folder / "kit" / "notice.html").read_text()
+    assert "<h1>Our briefing</h1>" in (folder / "kit" / "briefing.html").read_text()
+    assert "Activity plan" in (folder / "kit" / "plan.html").read_text()
