@@ -229,6 +229,33 @@ class _Cache:
                     path.unlink()
 
 
+def environment(lang: str, folders: list[Path]):
+    """A Jinja2 environment over ``folders`` then the core's, with the kit's filters.
+
+    Autoescape is on and undefined names are errors, so a template typo fails the build with
+    its name and line instead of printing nothing.
+    """
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in [*folders, CORE_TEMPLATES]]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        date=lambda d: date_text(d, lang),
+        moment=lambda m: moment_text(m, lang),
+        time=time_text,
+        count=lambda n: count_text(n, lang),
+        cn_number=cn_number,
+    )
+    env.globals.update(pick=lambda zh, en: pick(lang, zh, en))
+    return env
+
+
 class _Renderer:
     """Jinja2 rendering of documents with the template lookup order of the kit."""
 
@@ -247,27 +274,7 @@ class _Renderer:
                 self.folders.append(Path(str(template.folder)) / "templates")
 
     def environment(self, search_path: tuple[Path, ...]):
-        import jinja2
-
-        folders = [*self.folders, *search_path, CORE_TEMPLATES]
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(f) for f in folders]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        lang = self.event.lang
-        env.filters.update(
-            date=lambda d: date_text(d, lang),
-            moment=lambda m: moment_text(m, lang),
-            time=time_text,
-            count=lambda n: count_text(n, lang),
-            cn_number=cn_number,
-        )
-        env.globals.update(pick=lambda zh, en: pick(lang, zh, en))
-        return env
+        return environment(self.event.lang, [*self.folders, *search_path])
 
     def context(self, extra: dict) -> dict:
         sites = {site.id: site for site in self.event.sites}

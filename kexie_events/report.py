@@ -356,22 +356,12 @@ def csv_files(report: Report) -> dict[str, bytes]:
 
 def render_html(report: Report) -> str:
     """The print-ready report page."""
-    import jinja2
     import markupsafe
 
-    from kexie_events.kit import CORE_TEMPLATES, cn_number
+    from kexie_events.kit import environment
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(CORE_TEMPLATES)),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     lang = report.event.lang
-    env.filters.update(
-        date=lambda d: date_text(d, lang), count=lambda n: count_text(n, lang), cn_number=cn_number
-    )
-    env.globals.update(pick=lambda zh, en: pick(lang, zh, en))
+    env = environment(lang, [])
     title = pick(lang, f"{report.event.title}总结", f"{report.event.title}: report")
     return env.get_template("report.html").render(
         report=report,
