@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("eclipse-glasses", "kexie_plugins.eclipse_glasses"),
     ("display-boards", "kexie_plugins.display_boards"),
     ("emergency-plan", "kexie_plugins.emergency_plan"),
+    ("observation", "kexie_plugins.observation"),
 )
 
 R = TypeVar("R")

@@ -384,6 +384,6 @@ def test_emergency_plan_document_follows_the_checklists(eclipse, run):
 def test_hook_kexie_report_sections(eclipse, run, plugins):
     run("glasses", "handout", eclipse, "--gate", "东门", "--pairs", "30")
     found = sections(eclipse, plugins)
-    assert set(found) == {"eclipse-glasses", "display-boards", "emergency-plan"}
+    assert set(found) == {"eclipse-glasses", "display-boards", "emergency-plan", "observation"}
     assert all(s.plugin == s.id for s in found.values())
     assert found["eclipse-glasses"].figures["onsite"] == 30

@@ -36,6 +36,15 @@ def _uses(event) -> bool:
     return event.plugin_config(NAME) is not None
 
 
+def _local_type(event) -> str | None:
+    """The eclipse's type at the site, when the observation plugin is there to say."""
+    try:
+        from kexie_plugins.observation import local_type
+    except ImportError:
+        return None
+    return local_type(event)
+
+
 @hookimpl
 def kexie_store_migrations():
     """The handouts table."""
@@ -112,7 +121,7 @@ def kexie_documents(event):
         return
     plan = read_plan(event)[0]
     lang = event.lang
-    context = {"plan": plan}
+    context = {"plan": plan, "local_type": _local_type(event)}
     yield Document(
         "glasses-distribution",
         pick(lang, "观测镜配发计划", "Glasses distribution plan"),

@@ -1,0 +1,169 @@
+"""What the observation plugin knows about an event: its section, and the sky per site.
+
+Results are cached in the process by place, date and Delta T: ``kexie kit`` asks for the same
+circumstances from several hooks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from kexie_events.errors import Problem
+from kexie_events.fields import TableReader, suggest
+from kexie_events.model import Event, Site
+
+NAME = "observation"
+KINDS = {"solar-eclipse": "solar", "lunar-eclipse": "lunar", "night-sky": "night"}
+
+
+@attrs.frozen
+class ObservationConfig:
+    """The section's settings.
+
+    Attributes:
+        sky: ``solar``, ``lunar`` or ``night``; by default from the event's kind.
+        delta_t: Delta T in seconds, or ``None`` for Skyfield's built-in model.
+        sites: the site ids observed from; every site by default.
+        glasses_on_minutes: minutes before first contact to remind people to put glasses on.
+    """
+
+    sky: str
+    delta_t: float | None
+    sites: tuple[str, ...]
+    glasses_on_minutes: int = 5
+
+
+def read_config(event: Event) -> tuple[ObservationConfig, list[Problem]]:
+    """The section and the problems in it (sites without coordinates among them)."""
+    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+    sky = reader.text("sky", KINDS.get(event.kind, "night"), choices=("solar", "lunar", "night"))
+    delta_t = reader.number("delta_t", minimum=-100, maximum=500)
+    ids = [s.id for s in event.sites]
+    chosen = reader.texts("sites") or tuple(ids)
+    for index, site_id in enumerate(reader.texts("sites")):
+        if site_id not in ids:
+            reader.error(("sites", index), f"no site {site_id!r}{suggest(site_id, ids)}")
+    minutes = reader.integer("glasses_on_minutes", 5)
+    reader.finish()
+    for index, site in enumerate(event.sites):
+        if site.id in chosen and not site.has_coordinates:
+            reader.error(
+                ("sites", index, "lat"),
+                "the observation plugin needs lat and lon for every observed site",
+            )
+    return ObservationConfig(
+        sky, delta_t, tuple(c for c in chosen if c in ids), minutes
+    ), reader.problems
+
+
+def observed_sites(event: Event) -> list[Site]:
+    """The sites the event observes from that have coordinates."""
+    config = read_config(event)[0]
+    return [s for s in event.sites if s.id in config.sites and s.has_coordinates]
+
+
+@lru_cache(maxsize=256)
+def _compute(
+    sky: str,
+    lat: float,
+    lon: float,
+    elevation: float,
+    around: str,
+    zone: str,
+    delta_t: float | None,
+):
+    from kexie_plugins.observation import sky as astro
+
+    place = astro.Place(lat, lon, elevation)
+    moment = dt.datetime.fromisoformat(around)
+    tz = ZoneInfo(zone)
+    if sky == "solar":
+        return astro.solar_eclipse(place, moment, tz, delta_t)
+    if sky == "lunar":
+        return astro.lunar_eclipse(place, moment, tz, delta_t)
+    return astro.night(place, moment.astimezone(tz).date(), tz)
+
+
+def circumstances(event: Event, site: Site):
+    """The eclipse (or night) seen from ``site`` during the event; ``None`` for no eclipse."""
+    config = read_config(event)[0]
+    middle = event.start + (event.end - event.start) / 2
+    around = event.start if config.sky == "night" else middle
+    return _compute(
+        config.sky,
+        site.lat,
+        site.lon,
+        site.elevation,
+        around.isoformat(),
+        event.timezone,
+        config.delta_t,
+    )
+
+
+def record(site_id: str, result, sky: str) -> dict:
+    """The JSON record of one site (the ``kexie sky --json`` contract)."""
+
+    def iso(moment):
+        if moment is None:
+            return None
+        return (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0).isoformat()
+
+    if sky == "night":
+        return {
+            "site": site_id,
+            "type": "night",
+            "date": result.date.isoformat(),
+            "sunset": iso(result.sunset),
+            "dusk": iso(result.dusk),
+            "dawn": iso(result.dawn),
+            "sunrise": iso(result.sunrise),
+            "moonrise": iso(result.moonrise),
+            "moonset": iso(result.moonset),
+            "moon_phase": result.moon_phase,
+            "moon_illumination": result.moon_illumination,
+        }
+    if result is None:
+        base = {"site": site_id, "type": None}
+        names = (
+            ("c1", "c2", "max", "c3", "c4")
+            if sky == "solar"
+            else ("p1", "u1", "u2", "max", "u3", "u4", "p4")
+        )
+        return {**base, **dict.fromkeys(names)}
+    contacts = {
+        name: {"at": iso(c.at), "altitude": round(c.altitude, 1), "azimuth": round(c.azimuth, 1)}
+        for name, c in result.contacts.items()
+    }
+    if sky == "solar":
+        return {
+            "site": site_id,
+            "type": result.type,
+            **{
+                n: iso(result.contacts[n].at) if n in result.contacts else None
+                for n in ("c1", "c2", "max", "c3", "c4")
+            },
+            "magnitude": result.magnitude,
+            "obscuration": result.obscuration,
+            "duration_s": result.duration_s,
+            "sun_alt_max": round(result.contacts["max"].altitude, 1),
+            "sun_below_horizon": result.sun_below_horizon,
+            "delta_t": round(result.delta_t, 1),
+            "contacts": contacts,
+        }
+    return {
+        "site": site_id,
+        "type": result.type if result.visible else None,
+        **{
+            n: iso(result.contacts[n].at) if n in result.contacts else None
+            for n in ("p1", "u1", "u2", "max", "u3", "u4", "p4")
+        },
+        "umbral_magnitude": result.umbral_magnitude,
+        "penumbral_magnitude": result.penumbral_magnitude,
+        "moon_alt_max": round(result.contacts["max"].altitude, 1),
+        "delta_t": round(result.delta_t, 1),
+        "contacts": contacts,
+    }
