@@ -13,7 +13,13 @@ from kexie_events.plugins import Plugins
 from kexie_events.store import EventStore
 from kexie_events.templates import create, find
 
-TEMPLATES = ("solar-eclipse-observation", "science-day", "lecture-tour")
+TEMPLATES = (
+    "solar-eclipse-observation",
+    "science-day",
+    "lecture-tour",
+    "lunar-eclipse-night",
+    "meteor-shower-night",
+)
 
 
 @pytest.fixture

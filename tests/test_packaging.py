@@ -23,10 +23,16 @@ def test_wheel_holds_plugins_and_templates(tmp_path):
     )
     [wheel] = tmp_path.glob("kexie_events-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in ("solar_eclipse_observation", "science_day", "lecture_tour"):
+    templates = ("solar_eclipse_observation", "science_day", "lecture_tour", "lunar_eclipse_night",
+                 "meteor_shower_night")
+    for template in templates:
         for file in ("template.toml", "event.zh.toml", "event.en.toml"):
             assert f"kexie_event_templates/{template}/{file}" in names
     assert "kexie_plugins/event_dates.py" in names
+    assert "kexie_plugins/qr_checkin/static/checkin.js" in names
+    assert "kexie_plugins/emergency_plan/checklists.toml" in names
+    assert "kexie_plugins/observation/templates/sky.html" in names
+    assert "kexie_events/kit_templates/report.html" in names
     assert "kexie_events/hookspecs.py" in names
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
