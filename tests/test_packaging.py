@@ -23,8 +23,13 @@ def test_wheel_holds_plugins_and_templates(tmp_path):
     )
     [wheel] = tmp_path.glob("kexie_events-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    templates = ("solar_eclipse_observation", "science_day", "lecture_tour", "lunar_eclipse_night",
-                 "meteor_shower_night")
+    templates = (
+        "solar_eclipse_observation",
+        "science_day",
+        "lecture_tour",
+        "lunar_eclipse_night",
+        "meteor_shower_night",
+    )
     for template in templates:
         for file in ("template.toml", "event.zh.toml", "event.en.toml"):
             assert f"kexie_event_templates/{template}/{file}" in names
