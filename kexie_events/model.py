@@ -235,6 +235,10 @@ class Event:
                 return site
         raise KeyError(site_id)
 
+    def uses(self, plugin: str) -> bool:
+        """Whether the event has a ``[plugins.NAME]`` section: plugins act only on those."""
+        return plugin in self.plugins
+
     def plugin_config(self, name: str) -> Mapping[str, Any] | None:
         """The ``[plugins.NAME]`` table, or ``None`` when the event does not use that plugin."""
         return self.plugins.get(name)

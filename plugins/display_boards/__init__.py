@@ -28,10 +28,6 @@ from kexie_plugins.display_boards.records import record, recorded
 TEMPLATES = (Path(__file__).parent / "templates",)
 
 
-def _uses(event) -> bool:
-    return event.plugin_config(NAME) is not None
-
-
 @hookimpl
 def kexie_store_migrations():
     """Quantities handed out or shown."""
@@ -41,13 +37,13 @@ def kexie_store_migrations():
 @hookimpl
 def kexie_check_event(event):
     """Check items, boards and the rotation."""
-    return read_plan(event)[1] if _uses(event) else []
+    return read_plan(event)[1] if event.uses(NAME) else []
 
 
 @hookimpl
 def kexie_status(event, store):
     """Ordered against plan, item by item."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     short = [i for i in plan.items if i.ordered < i.order_quantity]
@@ -73,7 +69,7 @@ def kexie_status(event, store):
 @hookimpl
 def kexie_gate(event, next_phase):
     """No launch while an item is ordered below plan."""
-    if not _uses(event) or next_phase != "launch":
+    if not event.uses(NAME) or next_phase != "launch":
         return
     for item in read_plan(event)[0].items:
         if item.ordered < item.order_quantity:
@@ -89,7 +85,7 @@ def kexie_gate(event, next_phase):
 @hookimpl
 def kexie_materials(event):
     """One line per item, site and day."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     for item in read_plan(event)[0].items:
         for (site, day), quantity in sorted(item.per_site_day.items()):
@@ -99,7 +95,7 @@ def kexie_materials(event):
 @hookimpl
 def kexie_documents(event):
     """Print order, packing lists per site, board rotation and transport plan."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     lang = event.lang
@@ -139,7 +135,7 @@ def kexie_documents(event):
 @hookimpl
 def kexie_volunteer_actions(event):
     """Volunteers record leaflets and readers handed out at their site."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     lang = event.lang
@@ -177,7 +173,7 @@ def kexie_cli_commands():
 @hookimpl
 def kexie_report_sections(event, store):
     """Planned against handed out, per item, site and day."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     lang = event.lang
     plan = read_plan(event)[0]

@@ -31,7 +31,7 @@ def record_command(ctx, directory: Path, item: str, quantity: int, site: str, da
     from kexie_plugins.display_boards.records import record
 
     _plugins, event, store = open_event(ctx, directory)
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         raise UsageError(f"the event has no [plugins.{NAME}] section")
     plan = read_plan(event)[0]
     found = plan.item(item)

@@ -32,10 +32,6 @@ from kexie_plugins.eclipse_glasses.glasses import (
 TEMPLATES = (Path(__file__).parent / "templates",)
 
 
-def _uses(event) -> bool:
-    return event.plugin_config(NAME) is not None
-
-
 def _local_type(event) -> str | None:
     """The eclipse's type at the site, when the observation plugin is there to say."""
     try:
@@ -54,13 +50,13 @@ def kexie_store_migrations():
 @hookimpl
 def kexie_check_event(event):
     """Check the section and every row of the allocations CSV."""
-    return read_plan(event)[1] if _uses(event) else []
+    return read_plan(event)[1] if event.uses(NAME) else []
 
 
 @hookimpl
 def kexie_status(event, store):
     """Stock, plan and what has gone out."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     out = handed_out(store)["total"]
@@ -82,7 +78,7 @@ def kexie_status(event, store):
 @hookimpl
 def kexie_gate(event, next_phase):
     """No launch while the plan needs more glasses than there are."""
-    if not _uses(event) or next_phase != "launch":
+    if not event.uses(NAME) or next_phase != "launch":
         return
     plan = read_plan(event)[0]
     if plan.shortfall:
@@ -99,7 +95,7 @@ def kexie_gate(event, next_phase):
 @hookimpl
 def kexie_materials(event):
     """The glasses as a material line."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     yield MaterialLine(
@@ -117,7 +113,7 @@ def kexie_materials(event):
 @hookimpl
 def kexie_documents(event):
     """Distribution plan, receipts, handout plan per gate, eye-safety sheet."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     lang = event.lang
@@ -163,7 +159,7 @@ def kexie_documents(event):
 @hookimpl
 def kexie_volunteer_actions(event):
     """Volunteers record glasses handed out at their gate."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     lang = event.lang
 
@@ -205,7 +201,7 @@ def kexie_cli_commands():
 @hookimpl
 def kexie_report_sections(event, store):
     """Pairs per unit and gate, on-site total, remaining stock, shortfall."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     lang = event.lang
     plan = read_plan(event)[0]

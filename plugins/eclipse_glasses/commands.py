@@ -26,7 +26,7 @@ def import_command(ctx, directory: Path, csv_file: Path) -> None:
 
     # The allocations being replaced may be the broken ones: do not let them stop the fix.
     event = load_event(directory, plugins_of(ctx), plugin_checks=False)
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         raise UsageError(f"the event has no [plugins.{NAME}] section")
     count = import_allocations(event, csv_file)
     click.echo(f"{count} units imported")
@@ -45,7 +45,7 @@ def handout_command(ctx, directory: Path, pairs: int, gate, unit, site, by) -> N
     from kexie_plugins.eclipse_glasses.glasses import NAME, hand_out, read_plan
 
     _plugins, event, store = open_event(ctx, directory)
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         raise UsageError(f"the event has no [plugins.{NAME}] section")
     with store:
         left = hand_out(

@@ -48,10 +48,6 @@ def _label(lang: str, pair: tuple[str, str]) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def _uses(event) -> bool:
-    return event.plugin_config(NAME) is not None
-
-
 @hookimpl
 def kexie_store_migrations():
     """Ticks and incidents."""
@@ -61,13 +57,13 @@ def kexie_store_migrations():
 @hookimpl
 def kexie_check_event(event):
     """Check the section: list names, removed and added items, contacts, routes."""
-    return read_plan(event)[1] if _uses(event) else []
+    return read_plan(event)[1] if event.uses(NAME) else []
 
 
 @hookimpl
 def kexie_status(event, store):
     """Items done per phase, and open critical ones."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     state = ticked(store)
@@ -101,7 +97,7 @@ def kexie_status(event, store):
 @hookimpl
 def kexie_gate(event, store, next_phase):
     """Open critical items of earlier phases block ``launch`` and ``onsite``."""
-    if not _uses(event) or next_phase not in ("launch", "onsite"):
+    if not event.uses(NAME) or next_phase not in ("launch", "onsite"):
         return
     plan = read_plan(event)[0]
     for item in open_critical_before(plan, ticked(store), next_phase):
@@ -117,7 +113,7 @@ def kexie_gate(event, store, next_phase):
 @hookimpl
 def kexie_documents(event, store):
     """The emergency plan (应急预案) and printable checklists."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     lang = event.lang
@@ -153,7 +149,7 @@ def kexie_documents(event, store):
 @hookimpl
 def kexie_volunteer_actions(event, store):
     """Leads tick checklist items; every volunteer can log an incident."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     plan = read_plan(event)[0]
     state = ticked(store)
@@ -211,7 +207,7 @@ def kexie_cli_commands():
 @hookimpl
 def kexie_report_sections(event, store):
     """Completion per phase, open items, incidents."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     lang = event.lang
     plan = read_plan(event)[0]

@@ -24,7 +24,7 @@ def checklist(ctx, directory: Path, action, item, note, by, as_json) -> None:
     from kexie_plugins.emergency_plan.plan import NAME, read_plan, tick, ticked
 
     _plugins, event, store = open_event(ctx, directory)
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         raise UsageError(f"the event has no [plugins.{NAME}] section")
     plan = read_plan(event)[0]
     with store:

@@ -64,13 +64,9 @@ def type_label(kind: str | None, sky: str, lang: str) -> str:
     return pick(lang, f"{body}{zh}", f"{en} {body} eclipse")
 
 
-def _uses(event) -> bool:
-    return event.plugin_config(NAME) is not None
-
-
 def local_type(event) -> str | None:
     """The solar eclipse's type at the first observed site (for the eye-safety wording)."""
-    if not _uses(event) or read_config(event)[0].sky != "solar":
+    if not event.uses(NAME) or read_config(event)[0].sky != "solar":
         return None
     sites = observed_sites(event)
     result = circumstances(event, sites[0]) if sites else None
@@ -80,7 +76,7 @@ def local_type(event) -> str | None:
 @hookimpl
 def kexie_check_event(event):
     """Coordinates for every observed site; warnings when the sky does not cooperate."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return []
     config, problems = read_config(event)
     if any(p.severity == "error" for p in problems) or config.sky == "night":
@@ -143,7 +139,7 @@ def kexie_check_event(event):
 @hookimpl
 def kexie_status(event):
     """The eclipse (or night) at each observed site."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     sky = read_config(event)[0].sky
     for site in observed_sites(event):
@@ -182,7 +178,7 @@ def _minute(moment: dt.datetime) -> dt.datetime:
 @hookimpl
 def kexie_schedule_items(event):
     """Contacts as schedule items with reminders; the night's milestones for night events."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     config = read_config(event)[0]
     lang = event.lang
@@ -242,7 +238,7 @@ def kexie_schedule_items(event):
 @hookimpl
 def kexie_documents(event):
     """The observing times per site, with the eye-safety rule for the local type."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     config = read_config(event)[0]
     rows = []
@@ -280,7 +276,7 @@ def kexie_cli_commands():
 @hookimpl
 def kexie_report_sections(event):
     """Observing conditions: what the sky offered at each site."""
-    if not _uses(event):
+    if not event.uses(NAME):
         return
     config = read_config(event)[0]
     lang = event.lang

@@ -65,7 +65,7 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
     if directory is not None:
         _plugins, event, store = open_event(ctx, directory)
         store.close()
-        if event.plugin_config(NAME) is None:
+        if not event.uses(NAME):
             raise UsageError(f"the event has no [plugins.{NAME}] section")
         config = read_config(event)[0]
         records = [record(s.id, circumstances(event, s), config.sky) for s in observed_sites(event)]

@@ -22,7 +22,7 @@ def kexie_store_migrations():
 @hookimpl
 def kexie_check_event(event):
     """Check ``[plugins.qr-checkin]`` and that every site has a gate to scan at."""
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         return []
     problems = read_config(event)[1]
     from kexie_events.errors import Problem
@@ -42,7 +42,7 @@ def kexie_check_event(event):
 @hookimpl
 def kexie_status(event, store):
     """Tickets issued and revoked, people in so far."""
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         return
     from kexie_plugins.qr_checkin.admission import stats
 
@@ -64,7 +64,7 @@ def kexie_status(event, store):
 @hookimpl
 def kexie_kit_files(event, store):
     """Ticket sheets and single tickets."""
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         return []
     from kexie_plugins.qr_checkin.sheets import kit_files
 
@@ -82,7 +82,7 @@ def kexie_cli_commands():
 @hookimpl
 def kexie_web_routes(event):
     """The phone page and the check-in API."""
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         return []
     from kexie_plugins.qr_checkin.web import routes
 
@@ -92,7 +92,7 @@ def kexie_web_routes(event):
 @hookimpl
 def kexie_attendance(event, store):
     """Admissions and walk-ins from the check-in tables."""
-    if event.plugin_config(NAME) is None:
+    if not event.uses(NAME):
         return []
     from kexie_plugins.qr_checkin.attendance import count
 
