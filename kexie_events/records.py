@@ -202,6 +202,7 @@ class VolunteerAction:
         choices: ``(value, label)`` pairs of a drop-down sent as ``choice``; an action with an
             empty ``choices`` is hidden (nothing to choose).
         has_choices: whether the action uses ``choices`` at all.
+        labels: placeholder text per field name, in the event's language.
     """
 
     id: str
@@ -212,6 +213,7 @@ class VolunteerAction:
     text_fields: tuple[str, ...] = ()
     choices: tuple[tuple[str, str], ...] = ()
     has_choices: bool = False
+    labels: dict[str, str] = attrs.field(factory=dict)
     plugin: str = ""
 
 

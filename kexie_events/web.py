@@ -89,6 +89,7 @@ def _describe(action: VolunteerAction) -> dict:
         "fields": list(action.fields),
         "text_fields": list(action.text_fields),
         "choices": [list(choice) for choice in action.choices],
+        "labels": dict(action.labels),
         "plugin": action.plugin,
     }
 

@@ -347,6 +347,12 @@ def test_incidents_from_the_cli_and_the_phone(eclipse, run, plugins):
         assert "checklist-tick" not in mine  # only leads tick
         actions = client.get("/api/v1/me", headers=lead).json()["actions"]
         tick = next(a for a in actions if a["id"] == "checklist-tick")
+        incident = next(
+            a
+            for a in client.get("/api/v1/me", headers=headers).json()["actions"]
+            if a["id"] == "incident"
+        )
+        assert incident["labels"] == {"what": "发生了什么", "done": "如何处置"}
         assert ["risk-assessment", "★完成活动安全风险评估，明确主要风险、防范措施和责任人"] in (
             tick["choices"]
         )

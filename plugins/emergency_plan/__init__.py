@@ -192,6 +192,10 @@ def kexie_volunteer_actions(event, store):
         do_incident,
         choices=tuple((t, _label(lang, INCIDENT_LABELS[t])) for t in INCIDENT_TYPES),
         text_fields=("what", "done"),
+        labels={
+            "what": pick(lang, "发生了什么", "What happened"),
+            "done": pick(lang, "如何处置", "What was done"),
+        },
         has_choices=True,
     )
 

@@ -56,6 +56,7 @@ PAGE_STRINGS = {
         "scanner": "验票员",
         "done": "已记录",
         "refused": "未记录",
+        "actions_title": "现场登记",
     },
     "en": {
         "title": "Check-in",
@@ -85,6 +86,7 @@ PAGE_STRINGS = {
         "scanner": "scanner",
         "done": "Recorded",
         "refused": "Not recorded",
+        "actions_title": "On-site records",
     },
 }
 TEMPLATES = Path(__file__).parent / "templates"

@@ -145,6 +145,7 @@
   function renderActions(actions) {
     var box = $("actions");
     box.innerHTML = "";
+    $("actions-title").hidden = actions.length === 0;
     actions.forEach(function (action) {
       var row = document.createElement("div");
       row.className = "action";
@@ -169,7 +170,8 @@
       });
       action.text_fields.forEach(function (field) {
         var input = document.createElement("input");
-        input.type = "text"; input.name = field; input.placeholder = field;
+        input.type = "text"; input.name = field;
+        input.placeholder = (action.labels || {})[field] || field;
         row.appendChild(input);
         inputs.push(input);
       });
