@@ -108,3 +108,29 @@ def test_every_printed_ticket_decodes_to_its_code(eclipse, run, browser):
         + "".join(f"<img src='single/{p.name}' style='width:300px;margin:20px'>" for p in singles)
     )
     assert sorted(decode_page(browser, gallery.as_uri())) == sorted(on_sheets)
+
+
+def test_chinese_chart_labels_are_drawn_with_a_chinese_font(make_event, run, browser):
+    """The report's charts draw their Chinese labels with glyphs, not empty boxes."""
+    folder = make_event("science-day", "zh")
+    run("tickets", "issue", folder, "--count", "3")
+    run("checkin", folder, "000001", "--gate", "校门")
+    assert run("report", folder).exit_code == 0
+    page = browser.new_page()
+    page.goto((folder / "report" / "report.html").as_uri())
+    label = page.locator("figure.chart svg text", has_text="入场时间分布")
+    assert label.count() == 1
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    [node] = session.send(
+        "DOM.querySelectorAll",
+        {"nodeId": root, "selector": "figure.chart svg text[font-weight='700']"},
+    )["nodeIds"][:1]
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    families = " ".join(f["familyName"] for f in fonts)
+    assert any(word in families for word in ("CJK", "Source Han", "PingFang", "YaHei", "SimHei")), (
+        families
+    )
+    page.close()
