@@ -3,14 +3,18 @@
 A ticket code always has the same length, so the QR version (5: 37×37 modules) and error
 correction (M: 15 % of the code may be dirty or creased) are fixed, and so is the mask. The
 library's default tries every version that might fit and scores all eight masks, which is
-most of its time; any mask is valid for a decoder. The SVG is one path of horizontal runs.
+most of its time; any mask is valid for a decoder. Ticket codes go through
+``qr_encoder``, which precomputes everything that does not depend on the data; other texts
+(login links) through the ``qrcode`` library. The SVG is one path of horizontal runs.
 At 36 mm across (45 modules with the quiet zone) a module is 0.8 mm, which a cheap phone camera
 resolves at arm's length.
 """
 
 from __future__ import annotations
 
-TICKET_VERSION = 5
+from kexie_events import qr_encoder
+
+TICKET_VERSION = qr_encoder.VERSION
 QUIET_ZONE = 4
 
 
@@ -19,6 +23,8 @@ def matrix(data: str, *, version: int | None = TICKET_VERSION) -> list[list[bool
 
     ``version=None`` picks the smallest version that fits (for login links and the like).
     """
+    if version == TICKET_VERSION and qr_encoder.fits(data):
+        return qr_encoder.matrix(data)
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
