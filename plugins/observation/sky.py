@@ -222,22 +222,19 @@ class _SolarGeometry:
         moon = here.observe(self.moon).apparent()
         separation = sun.separation_from(moon).radians
         sun_km, moon_km = sun.distance().km, moon.distance().km
-        to_array = _as_float if isinstance(separation, float) else (lambda x: x)
         import numpy as np
 
         r_sun = np.arcsin(SUN_RADIUS_KM / sun_km)
         r_outer = np.arcsin(K_OUTER * EARTH_RADIUS_KM / moon_km)
         r_inner = np.arcsin(K_INNER * EARTH_RADIUS_KM / moon_km)
-        return tuple(to_array(v) for v in (separation, r_sun, r_outer, r_inner))
+        values = (separation, r_sun, r_outer, r_inner)
+        # One instant gives plain floats for the root finders; a grid stays an array.
+        return values if np.ndim(separation) else tuple(float(v) for v in values)
 
     def altaz(self, seconds: float) -> tuple[float, float]:
         t = self.ts.tt_jd(2451545.0, seconds / 86400.0)
         alt, az, _ = self.observer.at(t).observe(self.sun).apparent().altaz()
         return alt.degrees, az.degrees
-
-
-def _as_float(value) -> float:
-    return float(value)
 
 
 def _seconds(t) -> float:
@@ -456,7 +453,7 @@ def upcoming(place: Place, start: dt.datetime, years: int, zone: ZoneInfo) -> li
     times, phases = almanac.find_discrete(
         ts.from_datetime(start), ts.from_datetime(end), almanac.moon_phases(eph)
     )
-    earth, sun, moon = eph["earth"], eph["sun"], eph["moon"]
+    earth, moon = eph["earth"], eph["moon"]
     found = []
     for t, phase in zip(times, phases, strict=True):
         if phase not in (0, 2):
@@ -472,5 +469,4 @@ def upcoming(place: Place, start: dt.datetime, years: int, zone: ZoneInfo) -> li
             continue
         if eclipse is not None and eclipse.visible and eclipse.type:
             found.append(eclipse)
-    del sun
     return found
