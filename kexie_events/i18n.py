@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-_WEEKDAYS_ZH = "一二三四五六日"
-
 
 def pick(lang: str, zh: str, en: str) -> str:
     """The Chinese or the English text, by the event's language."""
@@ -17,11 +15,6 @@ def date_text(day: dt.date, lang: str) -> str:
     if lang == "zh":
         return f"{day.year}年{day.month}月{day.day}日"
     return f"{day.day} {day:%B %Y}"
-
-
-def weekday_text(day: dt.date, lang: str) -> str:
-    """``星期一`` or ``Monday``."""
-    return f"星期{_WEEKDAYS_ZH[day.weekday()]}" if lang == "zh" else f"{day:%A}"
 
 
 def time_text(moment: dt.datetime | dt.time) -> str:

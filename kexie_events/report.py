@@ -195,7 +195,10 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
     ]
     total = attendance["total"]
     if total:
-        n = lambda value: count_text(value, lang)  # noqa: E731 - local shorthand
+
+        def n(value: int) -> str:
+            return count_text(value, lang)
+
         parts_zh = [f"本次活动共吸引{n(total)}人次参加"]
         parts_en = [f"{n(total)} person-times took part"]
         if attendance["registered"] and attendance["walk_in"]:
@@ -327,7 +330,10 @@ def to_markdown(report: Report) -> str:
 def _markdown_table(table: Table) -> list[str]:
     if not table.rows:
         return []
-    cell = lambda v: str(v).replace("|", "\\|")  # noqa: E731 - local shorthand
+
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|")
+
     lines = [
         f"### {table.title}",
         "",

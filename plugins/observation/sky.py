@@ -424,7 +424,10 @@ def night(place: Place, day: dt.date, zone: ZoneInfo) -> Night:
     sun = events(almanac.sunrise_sunset(eph, topos))
     twilight = events(almanac.dark_twilight_day(eph, topos))
     moon = events(almanac.risings_and_settings(eph, eph["moon"], topos))
-    first = lambda found, value: next((t for t, v in found if v == value), None)  # noqa: E731
+
+    def first(found, value):
+        return next((t for t, v in found if v == value), None)
+
     midnight = ts.from_datetime(noon + dt.timedelta(hours=12))
     phase = almanac.moon_phase(eph, midnight).degrees
     illumination = almanac.fraction_illuminated(eph, "moon", midnight)
