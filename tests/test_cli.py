@@ -35,10 +35,11 @@ def modules_after(args: list[str], cwd) -> set[str]:
 def test_help_and_check_import_nothing_heavy(make_event, tmp_path):
     assert modules_after(["--help"], tmp_path) == set()
     assert modules_after(["check", str(make_event("science-day"))], tmp_path) == set()
-    # An eclipse event's check computes the contacts (to warn when they miss the event's
-    # hours), so it loads the astronomy, and only that.
+    # An eclipse event's first check computes the contacts (to warn when they miss the
+    # event's hours) and caches them; later checks load nothing heavy.
     eclipse = make_event("solar-eclipse-observation")
     assert modules_after(["check", str(eclipse)], tmp_path) == {"skyfield"}
+    assert modules_after(["check", str(eclipse)], tmp_path) == set()
 
 
 def test_errors_print_without_traceback_and_exit_2(tmp_path):

@@ -23,6 +23,7 @@ from kexie_plugins.observation.circumstances import (
     observed_sites,
     read_config,
     record,
+    records,
 )
 
 TEMPLATES = (Path(__file__).parent / "templates",)
@@ -75,62 +76,62 @@ def local_type(event) -> str | None:
 
 @hookimpl
 def kexie_check_event(event):
-    """Coordinates for every observed site; warnings when the sky does not cooperate."""
+    """Coordinates for every observed site; warnings when the sky does not cooperate.
+
+    Works from ``records`` (cached in the event folder), so a second ``kexie check`` neither
+    recomputes the sky nor loads the astronomy.
+    """
     if not event.uses(NAME):
         return []
     config, problems = read_config(event)
     if any(p.severity == "error" for p in problems) or config.sky == "night":
         return problems
     lang = event.lang
-    for index, site in enumerate(event.sites):
-        if site not in observed_sites(event):
-            continue
-        result = circumstances(event, site)
-        if result is None or not result.visible or result.type is None:
-            problems.append(
-                Problem(
-                    ("sites", index),
-                    pick(
-                        lang,
-                        f"{site.name}看不到这次{'日' if config.sky == 'solar' else '月'}食",
-                        f"the eclipse is not visible from {site.name}",
-                    ),
-                    "warning",
-                )
+    index_of = {site.id: index for index, site in enumerate(event.sites)}
+    for site, entry in zip(observed_sites(event), records(event), strict=True):
+        where = ("sites", index_of[site.id])
+        if entry["type"] is None:
+            body = "日" if config.sky == "solar" else "月"
+            message = pick(
+                lang,
+                f"{site.name}看不到这次{body}食",
+                f"the eclipse is not visible from {site.name}",
             )
+            problems.append(Problem(where, message, "warning"))
             continue
-        altitude = result.contacts["max"].altitude
+        altitude = entry["contacts"]["max"]["altitude"]
         if config.sky == "solar" and altitude < 10:
-            problems.append(
-                Problem(
-                    ("sites", index),
-                    pick(
-                        lang,
-                        f"食甚时太阳高度只有{altitude:.0f}°，须选择东方或西方视野开阔的场地",
-                        f"the Sun stands only {altitude:.0f}° high at maximum; choose a site with "
-                        "a clear horizon",
-                    ),
-                    "warning",
-                )
+            message = pick(
+                lang,
+                f"食甚时太阳高度只有{altitude:.0f}°，须选择东方或西方视野开阔的场地",
+                f"the Sun stands only {altitude:.0f}° high at maximum; choose a site with "
+                "a clear horizon",
             )
-        first = result.contacts.get("c1") or result.contacts.get("p1")
-        last = result.contacts.get("c4") or result.contacts.get("p4")
-        for contact, outside, key, zh, en in (
+            problems.append(Problem(where, message, "warning"))
+        first = next((n for n in ("c1", "p1") if entry.get(n)), None)
+        last = next((n for n in ("c4", "p4") if entry.get(n)), None)
+        for name, outside, key, zh, en in (
             (
                 first,
-                first and first.at < event.start,
+                first and dt.datetime.fromisoformat(entry[first]) < event.start,
                 "start",
                 "早于活动开始",
                 "before the event starts",
             ),
-            (last, last and last.at > event.end, "end", "晚于活动结束", "after the event ends"),
+            (
+                last,
+                last and dt.datetime.fromisoformat(entry[last]) > event.end,
+                "end",
+                "晚于活动结束",
+                "after the event ends",
+            ),
         ):
             if outside:
-                name, when = label(contact.name, lang), time_text(contact.at)
+                when = dt.datetime.fromisoformat(entry[name]).strftime("%H:%M")
                 message = pick(
                     lang,
-                    f"{site.name}的{name}在{when}，{zh}",
-                    f"{name} at {site.name} is at {when}, {en}",
+                    f"{site.name}的{label(name, lang)}在{when}，{zh}",
+                    f"{label(name, lang)} at {site.name} is at {when}, {en}",
                 )
                 problems.append(Problem((key,), message, "warning"))
     return problems

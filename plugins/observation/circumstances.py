@@ -7,6 +7,7 @@ circumstances from several hooks.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -102,6 +103,50 @@ def circumstances(event: Event, site: Site):
         event.timezone,
         config.delta_t,
     )
+
+
+CACHE_FILE = ".sky-cache.json"
+CACHE_VERSION = "sky-1"  # bump when the computation changes its results
+
+
+def records(event: Event) -> list[dict]:
+    """The JSON record of every observed site, from ``DIR/.sky-cache.json`` when it is current.
+
+    The cache is keyed by everything the sky depends on (place, date, time zone, Delta T), so
+    an edited coordinate or date is simply computed again.
+    """
+    config = read_config(event)[0]
+    path = event.folder / CACHE_FILE
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    middle = event.start + (event.end - event.start) / 2
+    around = (event.start if config.sky == "night" else middle).isoformat()
+    found, changed = [], False
+    for site in observed_sites(event):
+        key = json.dumps(
+            [
+                CACHE_VERSION,
+                config.sky,
+                site.id,
+                site.lat,
+                site.lon,
+                site.elevation,
+                around,
+                event.timezone,
+                config.delta_t,
+            ]
+        )
+        if key not in cache:
+            cache[key] = record(site.id, circumstances(event, site), config.sky)
+            changed = True
+        found.append(cache[key])
+    if changed:
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(cache, ensure_ascii=False, indent=1), encoding="utf-8")
+        temporary.replace(path)
+    return found
 
 
 def record(site_id: str, result, sky: str) -> dict:
