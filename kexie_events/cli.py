@@ -243,15 +243,29 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
     help="Address to listen on; 0.0.0.0 lets phones on the local network in.",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--https",
+    "use_https",
+    is_flag=True,
+    help="Serve over https with the event's own certificate (phones need it for the camera).",
+)
 @click.pass_context
-def serve(ctx: click.Context, directory: Path, host: str, port: int) -> None:
+def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: bool) -> None:
     """Run the volunteer check-in app for phones at the gates."""
     import uvicorn
 
     from kexie_events.web import create_app
 
     app = create_app(directory, plugins_of(ctx))
-    urls = [f"http://{address}:{port}/" for address in _addresses(host)]
+    addresses = _addresses(host)
+    tls = {}
+    if use_https:
+        from kexie_events.tls import certificate
+
+        cert, key = certificate(directory, addresses)
+        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    scheme = "https" if use_https else "http"
+    urls = [f"{scheme}://{address}:{port}/" for address in addresses]
     click.echo(f"check-in app for {app.state.kexie.event.title}")
     for url in urls:
         click.echo(f"  {url}")
@@ -260,7 +274,7 @@ def serve(ctx: click.Context, directory: Path, host: str, port: int) -> None:
 
         click.echo("volunteers on the same network can open this page:")
         click.echo(terminal(urls[-1]))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **tls)
 
 
 def _addresses(host: str) -> list[str]:

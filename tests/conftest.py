@@ -117,20 +117,30 @@ def free_port() -> int:
 class LiveServer:
     """``kexie serve`` in a real process on 127.0.0.1, stopped at the end of the test."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, https: bool = False):
         import subprocess
         import sys
 
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
+        command = [
+            sys.executable,
+            "-m",
+            "kexie_events",
+            "serve",
+            str(folder),
+            "--port",
+            str(self.port),
+        ]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kexie_events", "serve", str(folder), "--port", str(self.port)],
+            [*command, "--https"] if https else command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        self._wait_until_ready()
+        # Readiness only; tests that care about the certificate check it themselves.
+        self._wait_until_ready(verify=not https)
 
-    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+    def _wait_until_ready(self, timeout: float = 30.0, verify: bool = True) -> None:
         # Readiness is a condition we poll (the port answers), bounded by a deadline.
         import time
 
@@ -141,7 +151,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.process.stderr.read().decode()}")
             try:
-                httpx.get(self.url + "/api/v1/me", timeout=1.0)
+                httpx.get(self.url + "/api/v1/me", timeout=1.0, verify=verify)
                 return
             except httpx.TransportError:
                 time.sleep(0.05)
@@ -169,8 +179,8 @@ def live_server():
     """Start servers for event folders; every one is stopped after the test."""
     servers = []
 
-    def start(folder: Path) -> LiveServer:
-        servers.append(LiveServer(folder))
+    def start(folder: Path, **options) -> LiveServer:
+        servers.append(LiveServer(folder, **options))
         return servers[-1]
 
     yield start

@@ -134,3 +134,13 @@ def test_chinese_chart_labels_are_drawn_with_a_chinese_font(make_event, run, bro
         families
     )
     page.close()
+
+
+def test_https_with_the_events_own_certificate(eclipse, live_server):
+    import ssl
+
+    server = live_server(eclipse, https=True)
+    context = ssl.create_default_context(cafile=str(eclipse / "tls-cert.pem"))
+    response = httpx.get(server.url + "/api/v1/stats", verify=context)
+    assert response.status_code == 401  # a verified TLS handshake against the event's cert
+    assert (eclipse / "tls-key.pem").stat().st_mode & 0o777 == 0o600
