@@ -86,6 +86,11 @@ class KexieGroup(click.Group):
         except KexieError as error:
             report_error(error)
             ctx.exit(error.exit_code)
+        except OSError as error:
+            # A full disk or a folder without write permission is the user's to fix too.
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"Error: {where}{error.strerror or error}", err=True)
+            ctx.exit(1)
 
     def resolve_command(self, ctx, args):
         try:

@@ -94,3 +94,13 @@ def test_demo_makes_an_event_and_runs_the_lifecycle(tmp_path):
     )
     assert again.returncode == 0
     assert (tmp_path / "kexie-demo-2" / "event.toml").read_text().count('lang = "en"') == 1
+
+
+def test_os_errors_are_reported_without_traceback(make_event, run, tmp_path):
+    folder = make_event("lecture-tour")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the kit's parent folder should be")
+    result = run("kit", folder, "--out", blocker / "kit")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "Traceback" not in result.output
