@@ -94,6 +94,7 @@ def test_sky_dir_json_contract(make_event, run):
     assert plaza["magnitude"] > 1 and plaza["obscuration"] == 1.0
     assert 60 < plaza["duration_s"] < 90
     assert plaza["sun_alt_max"] == pytest.approx(31.1, abs=0.5)
+    assert plaza["delta_t_uncertainty_s"] == 5.0  # ten years beyond the measured Delta T
     here = run(
         "sky",
         "--lat",

@@ -25,6 +25,7 @@ from kexie_plugins.observation.circumstances import (
     record,
     records,
 )
+from kexie_plugins.observation.sky import delta_t_uncertainty
 
 TEMPLATES = (Path(__file__).parent / "templates",)
 LABELS = {
@@ -253,6 +254,9 @@ def kexie_documents(event):
         context={
             "rows": rows,
             "sky": config.sky,
+            "uncertainty": lambda result: delta_t_uncertainty(
+                result.contacts["max"].at.year, config.delta_t is not None
+            ),
             "labels": {k: label(k, event.lang) for k in LABELS},
             "type_label": lambda kind: type_label(kind, config.sky, event.lang),
         },

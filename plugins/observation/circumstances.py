@@ -106,7 +106,7 @@ def circumstances(event: Event, site: Site):
 
 
 CACHE_FILE = ".sky-cache.json"
-CACHE_VERSION = "sky-1"  # bump when the computation changes its results
+CACHE_VERSION = "sky-2"  # bump when the computation changes its results
 
 
 def records(event: Event) -> list[dict]:
@@ -139,7 +139,9 @@ def records(event: Event) -> list[dict]:
             ]
         )
         if key not in cache:
-            cache[key] = record(site.id, circumstances(event, site), config.sky)
+            cache[key] = record(
+                site.id, circumstances(event, site), config.sky, config.delta_t is not None
+            )
             changed = True
         found.append(cache[key])
     if changed:
@@ -149,7 +151,13 @@ def records(event: Event) -> list[dict]:
     return found
 
 
-def record(site_id: str, result, sky: str) -> dict:
+def _uncertainty(result, fixed: bool) -> float:
+    from kexie_plugins.observation.sky import delta_t_uncertainty
+
+    return delta_t_uncertainty(result.contacts["max"].at.year, fixed)
+
+
+def record(site_id: str, result, sky: str, fixed_delta_t: bool = False) -> dict:
     """The JSON record of one site (the ``kexie sky --json`` contract)."""
 
     def iso(moment):
@@ -197,6 +205,7 @@ def record(site_id: str, result, sky: str) -> dict:
             "sun_alt_max": round(result.contacts["max"].altitude, 1),
             "sun_below_horizon": result.sun_below_horizon,
             "delta_t": round(result.delta_t, 1),
+            "delta_t_uncertainty_s": _uncertainty(result, fixed_delta_t),
             "contacts": contacts,
         }
     return {

@@ -61,6 +61,20 @@ def timescale(delta_t: float | None = None):
     return loader.timescale(delta_t=delta_t, builtin=True)
 
 
+#: The last year Skyfield's built-in Delta T comes from measurements rather than a fit.
+MEASURED_UNTIL = 2025
+#: Rough growth of the Delta T forecast's uncertainty: the rate of change of Delta T has itself
+#: wandered by about half a second per year over recent decades.
+UNCERTAINTY_PER_YEAR = 0.5
+
+
+def delta_t_uncertainty(year: int, fixed: bool) -> float:
+    """Seconds by which a forecast Delta T (and so a contact time) may be off in ``year``."""
+    if fixed:
+        return 0.0
+    return round(max(0, year - MEASURED_UNTIL) * UNCERTAINTY_PER_YEAR, 1)
+
+
 @attrs.frozen
 class Place:
     """Where the observers stand: WGS84 degrees and metres above sea level."""
