@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -19,6 +20,27 @@ from kexie_events.model import AUDIENCES
 from kexie_plugins.qr_checkin.codes import CodeError, Verifier
 
 RULES = ("once", "daily")
+
+
+def site_of_gate(sites: Mapping[str, Sequence[str]], gate: str, site: str | None) -> str:
+    """The site a scan at ``gate`` belongs to; ``ValueError`` saying why when it is unclear.
+
+    ``sites`` maps site ids to their gates. ``site`` may be given; otherwise the gate's name
+    must be used at exactly one site.
+    """
+    if site is not None:
+        if site not in sites:
+            raise ValueError(f"no site {site!r}")
+        if gate not in sites[site]:
+            raise ValueError(f"site {site!r} has no gate {gate!r}")
+        return site
+    found = [s for s, gates in sites.items() if gate in gates]
+    if not found:
+        known = sorted({g for gates in sites.values() for g in gates})
+        raise ValueError(f"no gate {gate!r}; gates: {', '.join(known)}")
+    if len(found) > 1:
+        raise ValueError(f"gate {gate!r} is at several sites; give the site")
+    return found[0]
 
 
 @attrs.frozen

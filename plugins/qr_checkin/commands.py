@@ -113,7 +113,7 @@ def bundle(ctx, directory: Path, out: Path, device: str) -> None:
 @click.pass_context
 def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) -> None:
     """Check one code (or ticket number) in, offline; exit 0 when admitted, 1 otherwise."""
-    from kexie_plugins.qr_checkin.admission import Gatekeeper
+    from kexie_plugins.qr_checkin.admission import Gatekeeper, site_of_gate
     from kexie_plugins.qr_checkin.bundle import Bundle
     from kexie_plugins.qr_checkin.config import read_config
     from kexie_plugins.qr_checkin.tickets import verifier_for
@@ -129,7 +129,10 @@ def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) ->
         opened = Bundle.open(source)
         db, keeper, sites = opened.db, opened.keeper, opened.sites
     try:
-        site = _site_of(sites, gate, site)
+        try:
+            site = site_of_gate(sites, gate, site)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         answer = keeper.check_in(
             db, code=code, scan_id=uuid.uuid4().hex, gate=gate, site=site, by=by, at=now()
         )
@@ -140,22 +143,6 @@ def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) ->
     else:
         click.echo(f"{answer['result'].upper()}: {answer['reason']}")
     ctx.exit(0 if answer["result"] == "admitted" else 1)
-
-
-def _site_of(sites: dict[str, list[str]], gate: str, site: str | None) -> str:
-    if site is not None:
-        if gate not in sites.get(site, ()):
-            raise UsageError(f"site {site!r} has no gate {gate!r}")
-        return site
-    found = [s for s, gates in sites.items() if gate in gates]
-    if len(found) != 1:
-        known = sorted({g for gates in sites.values() for g in gates})
-        raise UsageError(
-            f"gate {gate!r} is at several sites; give --site"
-            if found
-            else f"no gate {gate!r}; gates: {', '.join(known)}"
-        )
-    return found[0]
 
 
 @click.group()

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import now
 from kexie_events.web import context, json_body, volunteer_of
-from kexie_plugins.qr_checkin.admission import Gatekeeper, stats
+from kexie_plugins.qr_checkin.admission import Gatekeeper, site_of_gate, stats
 from kexie_plugins.qr_checkin.config import read_config
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
@@ -106,23 +106,14 @@ def _text(body: dict, key: str, *, required: bool, limit: int) -> str | None:
 def _place(event: Event, volunteer, gate: str | None, site: str | None) -> tuple[str, str]:
     """The gate and site of a request, from the body or the volunteer's defaults."""
     gate = gate or volunteer.gate
-    site = site or volunteer.site
     if gate is None:
         raise HTTPException(400, "gate is required")
-    if site is not None:
-        try:
-            gates = event.site(site).gates
-        except KeyError:
-            raise HTTPException(400, f"no site {site!r}") from None
-        if gate not in gates:
-            raise HTTPException(400, f"site {site!r} has no gate {gate!r}")
-        return gate, site
-    sites = [s.id for s in event.sites if gate in s.gates]
-    if not sites:
-        raise HTTPException(400, f"no gate {gate!r} at any site")
-    if len(sites) > 1:
-        raise HTTPException(400, f"gate {gate!r} is at several sites; give site")
-    return gate, sites[0]
+    try:
+        return gate, site_of_gate(
+            {s.id: s.gates for s in event.sites}, gate, site or volunteer.site
+        )
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
 
 
 def _keeper(request: Request) -> Gatekeeper:
