@@ -44,10 +44,6 @@ PHASE_LABELS = {
 }
 
 
-def _label(lang: str, pair: tuple[str, str]) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
-
 @hookimpl
 def kexie_store_migrations():
     """Ticks and incidents."""
@@ -86,7 +82,7 @@ def kexie_status(event, store):
         yield StatusLine(
             pick(
                 event.lang,
-                f"应急检查（{_label('zh', PHASE_LABELS[phase])}）：{done}/{len(items)}",
+                f"应急检查（{PHASE_LABELS[phase][0]}）：{done}/{len(items)}",
                 f"emergency checklist ({phase}): {done}/{len(items)}",
             )
             + extra,
@@ -119,7 +115,7 @@ def kexie_documents(event, store):
     lang = event.lang
     context = {
         "plan": plan,
-        "phase_labels": {k: _label(lang, v) for k, v in PHASE_LABELS.items()},
+        "phase_labels": {k: pick(lang, *v) for k, v in PHASE_LABELS.items()},
         "state": ticked(store),
     }
     yield Document(
@@ -190,7 +186,7 @@ def kexie_volunteer_actions(event, store):
         "incident",
         pick(lang, "登记突发事件", "Log an incident"),
         do_incident,
-        choices=tuple((t, _label(lang, INCIDENT_LABELS[t])) for t in INCIDENT_TYPES),
+        choices=tuple((t, pick(lang, *INCIDENT_LABELS[t])) for t in INCIDENT_TYPES),
         text_fields=("what", "done"),
         labels={
             "what": pick(lang, "发生了什么", "What happened"),
@@ -240,10 +236,8 @@ def kexie_report_sections(event, store):
         "incidents_by_type": by_type,
     }
     if logged:
-        kinds = "、".join(f"{_label('zh', INCIDENT_LABELS[k])}{n}起" for k, n in by_type.items())
-        kinds_en = ", ".join(
-            f"{n} {_label('en', INCIDENT_LABELS[k]).lower()}" for k, n in by_type.items()
-        )
+        kinds = "、".join(f"{INCIDENT_LABELS[k][0]}{n}起" for k, n in by_type.items())
+        kinds_en = ", ".join(f"{n} {INCIDENT_LABELS[k][1].lower()}" for k, n in by_type.items())
         incident_text = pick(
             lang,
             f"现场共登记突发事件{len(logged)}起（{kinds}），处置情况见下表。",
@@ -264,7 +258,7 @@ def kexie_report_sections(event, store):
             pick(lang, "各阶段完成情况", "Checklist by phase"),
             (pick(lang, "阶段", "Phase"), pick(lang, "项数", "Items"), pick(lang, "完成", "Done")),
             tuple(
-                (_label(lang, PHASE_LABELS[p]), v["items"], v["done"]) for p, v in per_phase.items()
+                (pick(lang, *PHASE_LABELS[p]), v["items"], v["done"]) for p, v in per_phase.items()
             ),
         ),
     ]
@@ -295,7 +289,7 @@ def kexie_report_sections(event, store):
                     (
                         i["at"][11:16],
                         " ".join(filter(None, [i["site"], i["gate"]])),
-                        _label(lang, INCIDENT_LABELS[i["type"]]),
+                        pick(lang, *INCIDENT_LABELS[i["type"]]),
                         i["what"],
                         i["done"],
                         i["by"],

@@ -12,12 +12,12 @@ import attrs
 from kexie_events.errors import KexieError, Problem
 from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import pick
+from kexie_events.lifecycle import PHASES
 from kexie_events.model import ChecklistItem, Event
 from kexie_events.records import Migration
 from kexie_events.store import EventStore, now
 
 NAME = "emergency-plan"
-PHASES = ("plan", "materials", "launch", "onsite", "report")
 INCIDENT_TYPES = ("heat", "eye-injury", "lost-child", "injury", "crowding", "weather", "other")
 INCIDENT_LABELS = {
     "heat": ("中暑", "Heat"),
