@@ -9,7 +9,10 @@ separation of their centres equals the sum (first and last contact) or the diffe
 and third) of their apparent radii, found by sampling every 20 s and refining each crossing by
 bisection to a millisecond. Radii follow the conventions of NASA's eclipse bulletins: the
 Sun's radius is 959.63" at 1 au; the Moon's radius is k times the Earth's equatorial radius,
-k = 0.2725076 for the outer contacts and the magnitude, k = 0.2722810 for the inner contacts.
+k = 0.2725076 for the outer contacts, k = 0.2722810 for the inner contacts. So do maximum
+eclipse (the instant the site is nearest the shadow's axis), magnitude (the ratio of the
+apparent diameters inside the umbra or antumbra) and times (Universal Time, UT1). The tests
+compare them with NASA's published tables.
 
 Lunar eclipses: geocentric. The Earth's umbra and penumbra radii are enlarged by 2 % for the
 atmosphere (Chauvenet's rule, as in NASA's canon of lunar eclipses); the Moon's altitude at each
@@ -40,6 +43,7 @@ K_INNER = 0.2722810
 MOON_RADIUS_KM = 1737.4
 SHADOW_ENLARGEMENT = 1.02
 STEP_SECONDS = 20
+MAX_SEARCH_SECONDS = 180
 
 
 @cache
@@ -245,6 +249,18 @@ class _SolarGeometry:
         # One instant gives plain floats for the root finders; a grid stays an array.
         return values if np.ndim(separation) else tuple(float(v) for v in values)
 
+    def axis_distance(self, seconds: float) -> float:
+        """Kilometres from the observer to the shadow's axis, the line from the Sun's centre
+        through the Moon's; the local maximum is the instant this is least."""
+        import numpy as np
+
+        t = self.ts.tt_jd(2451545.0, seconds / 86400.0)
+        here = self.observer.at(t)
+        sun = here.observe(self.sun).apparent().position.km
+        moon = here.observe(self.moon).apparent().position.km
+        axis = (moon - sun) / np.linalg.norm(moon - sun)
+        return float(np.linalg.norm(moon - np.dot(moon, axis) * axis))
+
     def altaz(self, seconds: float) -> tuple[float, float]:
         t = self.ts.tt_jd(2451545.0, seconds / 86400.0)
         alt, az, _ = self.observer.at(t).observe(self.sun).apparent().altaz()
@@ -256,10 +272,23 @@ def _seconds(t) -> float:
     return (t.whole - 2451545.0) * 86400.0 + t.tt_fraction * 86400.0
 
 
+#: J2000.0, the origin of the seconds the root finders work in (a TT instant).
+J2000 = dt.datetime(2000, 1, 1, 12, tzinfo=dt.UTC)
+
+
+def _universal_time(ts, seconds: float) -> dt.datetime:
+    """The instant in Universal Time (UT1 = TT - Delta T), to the microsecond.
+
+    This is the "UT" of NASA's eclipse tables, and the best forecast of civil time: leap
+    seconds keep UTC within 0.9 s of UT1.
+    """
+    delta_t = float(ts.tt_jd(2451545.0, seconds / 86400.0).delta_t)
+    return J2000 + dt.timedelta(seconds=seconds - delta_t)
+
+
 def _moment(ts, seconds: float, zone: ZoneInfo) -> dt.datetime:
-    """The instant, rounded to the second (the precision of published contact times)."""
-    t = ts.tt_jd(2451545.0, seconds / 86400.0)
-    moment = t.utc_datetime() + dt.timedelta(microseconds=500_000)
+    """The instant in Universal Time, rounded to the second (as public schedules print it)."""
+    moment = _universal_time(ts, seconds) + dt.timedelta(microseconds=500_000)
     return moment.replace(microsecond=0).astimezone(zone)
 
 
@@ -282,11 +311,18 @@ def solar_eclipse(
     if outer.min() >= 0:
         return None
     lowest = int(np.argmin(separation))
+    # Maximum eclipse is when the observer is nearest the shadow's axis (the convention of
+    # NASA's tables); for a shallow partial eclipse that is up to half a minute away from the
+    # least angular separation of the centres, so search generously around the latter.
     best = _golden_minimum(
-        lambda s: geometry.at(s)[0], grid[max(lowest - 1, 0)], grid[min(lowest + 1, len(grid) - 1)]
+        geometry.axis_distance,
+        grid[lowest] - MAX_SEARCH_SECONDS,
+        grid[lowest] + MAX_SEARCH_SECONDS,
     )
     s_min, rs, ro, ri = geometry.at(best)
-    magnitude = (rs + ro - s_min) / (2 * rs)
+    # Inside the umbra or antumbra the magnitude is the ratio of the apparent diameters.
+    central = s_min < abs(rs - ri)
+    magnitude = ri / rs if central else (rs + ro - s_min) / (2 * rs)
     kind, contacts_at = "partial", {}
 
     def crossings(values, function):
