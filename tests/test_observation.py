@@ -110,6 +110,23 @@ def test_partial_annular_and_missed():
     assert beijing is None or not beijing.visible
 
 
+NASA_LUNAR = tomllib.loads(
+    (Path(__file__).parent / "data" / "nasa_lunar_eclipses.toml").read_text("utf-8")
+)["eclipse"]
+LUNAR_TYPES = {"T": "total", "P": "partial", "N": "penumbral"}
+
+
+@pytest.mark.parametrize("published", NASA_LUNAR, ids=lambda e: e["greatest"][:10])
+def test_lunar_eclipses_agree_with_nasa_catalog(published):
+    greatest = dt.datetime.fromisoformat(published["greatest"]).replace(tzinfo=dt.UTC)
+    computed = sky.lunar_eclipse(sky.Place(0, 0), greatest, ZoneInfo("UTC"))
+    assert computed.type == LUNAR_TYPES[published["type"]]
+    # The catalog prints the minute: 30 s of rounding, and a few seconds to spare.
+    assert abs((computed.contacts["max"].at - greatest).total_seconds()) <= 35
+    for measure in ("umbral_magnitude", "penumbral_magnitude"):
+        assert getattr(computed, measure) == pytest.approx(published[measure], abs=0.001)
+
+
 def test_delta_t_is_an_explicit_setting():
     place, day = sky.Place(36.1627, -86.7816, 170), dt.datetime(2017, 8, 21, 18, tzinfo=dt.UTC)
     fixed = sky.solar_eclipse(place, day, CHICAGO, delta_t=68.8)

@@ -14,9 +14,10 @@ eclipse (the instant the site is nearest the shadow's axis), magnitude (the rati
 apparent diameters inside the umbra or antumbra) and times (Universal Time, UT1). The tests
 compare them with NASA's published tables.
 
-Lunar eclipses: geocentric. The Earth's umbra and penumbra radii are enlarged by 2 % for the
-atmosphere (Chauvenet's rule, as in NASA's canon of lunar eclipses); the Moon's altitude at each
-contact is given for the site.
+Lunar eclipses: geocentric. The Earth's shadow is that of a flattened Earth (0.998340 of the
+equatorial radius), its umbra and penumbra radii enlarged by 2 % for the atmosphere
+(Chauvenet's rule), as in NASA's catalog of lunar eclipses; the Moon's altitude at each contact
+is given for the site.
 
 Delta T (TT - UT) decides where on the Earth the shadow falls. By default it is Skyfield's
 built-in model: IERS values up to the present, a long-term fit beyond. For future eclipses
@@ -42,6 +43,9 @@ K_OUTER = 0.2725076
 K_INNER = 0.2722810
 MOON_RADIUS_KM = 1737.4
 SHADOW_ENLARGEMENT = 1.02
+#: The Earth's radius across the shadow, in equatorial radii: the Earth is flattened, and the
+#: shadow's section is taken at latitude 45 degrees (the Explanatory Supplement's 0.998340).
+SHADOW_EARTH_RADIUS = 0.998340
 STEP_SECONDS = 20
 MAX_SEARCH_SECONDS = 180
 
@@ -394,7 +398,7 @@ def lunar_eclipse(
         moon_km = np.linalg.norm(moon_xyz, axis=0)
         cosine = -np.sum(sun_xyz * moon_xyz, axis=0) / (sun_km * moon_km)
         separation = np.arccos(np.clip(cosine, -1, 1))
-        parallax_moon = np.arcsin(EARTH_RADIUS_KM / moon_km)
+        parallax_moon = SHADOW_EARTH_RADIUS * np.arcsin(EARTH_RADIUS_KM / moon_km)
         parallax_sun = np.arcsin(EARTH_RADIUS_KM / sun_km)
         r_sun = np.arcsin(SUN_RADIUS_KM / sun_km)
         r_moon = np.arcsin(MOON_RADIUS_KM / moon_km)
