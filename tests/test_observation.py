@@ -1,9 +1,10 @@
 """The sky: eclipse circumstances per site, and the program built around them.
 
-The accuracy test compares every value in ``data/nasa_solar_local_circumstances.toml`` (NASA's
+The accuracy tests compare every value in ``data/nasa_solar_local_circumstances.toml`` (NASA's
 published tables, with their sources) with what the plugin computes: contact times within 2 s,
-magnitude and obscuration within 0.001. The others check facts any eclipse table agrees on
-(who sees totality, how the phases follow each other) and the plugin's wiring.
+magnitude and obscuration within 0.001; and the lunar eclipses of ``data/nasa_lunar_eclipses.toml``
+with NASA's catalog. The others check facts any eclipse table agrees on (who sees totality, how
+the phases follow each other) and the plugin's wiring.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def circumstances(event: Event, site: Site):
 
 
 CACHE_FILE = ".sky-cache.json"
-CACHE_VERSION = "sky-2"  # bump when the computation changes its results
+CACHE_VERSION = "sky-3"  # bump when the computation changes its results
 
 
 def records(event: Event) -> list[dict]:
