@@ -225,6 +225,7 @@ def test_contacts_become_schedule_items_with_reminders(make_event, run):
     assert "glasses back on" in str(events["sky-square-c3"]["SUMMARY"])
     times = (folder / "kit" / "observing-times.html").read_text()
     assert "total solar eclipse" in times and "Glasses on throughout" in times
+    assert "All times are local time (Europe/Madrid, UTC+02:00)." in times
     briefing = (folder / "kit" / "briefing.html").read_text()
     assert "first contact: glasses on" in briefing
 

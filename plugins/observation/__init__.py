@@ -237,6 +237,12 @@ def kexie_schedule_items(event):
             )
 
 
+def _zone_label(event) -> str:
+    """``Asia/Shanghai, UTC+08:00``: the zone the sheet's times are in, with its offset."""
+    offset = event.start.astimezone(event.tz).strftime("%z")
+    return f"{event.timezone}, UTC{offset[:3]}:{offset[3:]}"
+
+
 @hookimpl
 def kexie_documents(event):
     """The observing times per site, with the eye-safety rule for the local type."""
@@ -253,6 +259,7 @@ def kexie_documents(event):
         "sky.html",
         context={
             "rows": rows,
+            "zone": _zone_label(event),
             "sky": config.sky,
             "uncertainty": lambda result: delta_t_uncertainty(
                 result.contacts["max"].at.year, config.delta_t is not None
