@@ -262,6 +262,19 @@ def test_check_warns_when_the_sky_does_not_cooperate(make_event, run):
     assert "the eclipse is not visible from Town Hall Square" in result.output
 
 
+def test_dates_beyond_the_ephemeris_are_a_clear_error(make_event, run):
+    result = run("sky", "--lat", "36", "--lon", "0", "--date", "2077-08-21")
+    assert result.exit_code == 2
+    assert "2077-08-21 is outside the ephemeris" in result.output
+    assert "from 1900-01-01 to 2053-09-01" in result.output
+    folder = make_event("solar-eclipse-observation", "en")
+    edit(folder, "2027-08-02T", "2057-08-02T", count=-1)
+    for command in ("check", "sky"):
+        result = run(command, folder)
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert "event.toml:13: start: 2057-08-02 is outside the ephemeris" in result.output
+
+
 def test_observed_sites_need_coordinates(make_event, run):
     folder = make_event("meteor-shower-night", "en")
     edit(folder, "lat = 36.1200\nlon = -5.5500\n", "")

@@ -16,6 +16,7 @@ import attrs
 from kexie_events.errors import Problem
 from kexie_events.fields import TableReader, suggest
 from kexie_events.model import Event, Site
+from kexie_plugins.observation.sky import covers, range_message
 
 NAME = "observation"
 KINDS = {"solar-eclipse": "solar", "lunar-eclipse": "lunar", "night-sky": "night"}
@@ -50,6 +51,11 @@ def read_config(event: Event) -> tuple[ObservationConfig, list[Problem]]:
             reader.error(("sites", index), f"no site {site_id!r}{suggest(site_id, ids)}")
     minutes = reader.integer("glasses_on_minutes", 5)
     reader.finish()
+    outside = [(k, m.date()) for k, m in (("start", event.start), ("end", event.end))]
+    outside = [(key, day) for key, day in outside if not covers(day)]
+    if outside:  # one message is enough for an event that starts and ends out of range
+        key, day = outside[0]
+        reader.problems.append(Problem((key,), range_message(day)))
     for index, site in enumerate(event.sites):
         if site.id in chosen and not site.has_coordinates:
             reader.error(

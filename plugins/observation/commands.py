@@ -72,6 +72,8 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
     else:
         if lat is None or lon is None or day is None:
             raise UsageError("give DIR, or --lat, --lon and --date")
+        if not astro.covers(day.date()):
+            raise UsageError(astro.range_message(day.date()))
         tz = _zone(zone)
         place = astro.Place(lat, lon, elevation)
         noon = dt.datetime.combine(day.date(), dt.time(12), tzinfo=tz)

@@ -50,6 +50,34 @@ STEP_SECONDS = 20
 MAX_SEARCH_SECONDS = 180
 
 
+#: The days the sky can be computed for: DE421 spans 1899-07-29 to 2053-10-09, and the
+#: searches reach a fortnight either side of the day asked for.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2053, 9, 1)
+
+
+class OutOfRange(ValueError):
+    """The day asked for lies outside the ephemeris."""
+
+
+def covers(day: dt.date) -> bool:
+    """Whether the sky can be computed for ``day``."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def range_message(day: dt.date) -> str:
+    """Why ``day`` cannot be computed, for error messages."""
+    return (
+        f"{day} is outside the ephemeris: the sky can be computed from {FIRST_DAY} to "
+        f"{LAST_DAY} (JPL DE421)"
+    )
+
+
+def _require(day: dt.date) -> None:
+    if not covers(day):
+        raise OutOfRange(range_message(day))
+
+
 @cache
 def _ephemeris():
     with warnings.catch_warnings():
@@ -305,6 +333,7 @@ def solar_eclipse(
     """
     import numpy as np
 
+    _require(around.date())
     ts = timescale(delta_t)
     new_moon = _nearest_phase(ts, around, 0)
     geometry = _SolarGeometry(place, ts)
@@ -382,6 +411,7 @@ def lunar_eclipse(
     """The lunar eclipse at the full moon nearest ``around``; ``None`` if the Moon misses."""
     import numpy as np
 
+    _require(around.date())
     ts = timescale(delta_t)
     full_moon = _nearest_phase(ts, around, 2)
     eph, observer = _observer(place)
@@ -463,6 +493,7 @@ def night(place: Place, day: dt.date, zone: ZoneInfo) -> Night:
     from skyfield import almanac
     from skyfield.api import wgs84
 
+    _require(day)
     ts = timescale()
     _loader, eph = _ephemeris()
     topos = wgs84.latlon(place.lat, place.lon, elevation_m=place.elevation)
@@ -506,7 +537,11 @@ def upcoming(place: Place, start: dt.datetime, years: int, zone: ZoneInfo) -> li
 
     ts = timescale()
     _loader, eph = _ephemeris()
-    end = start + dt.timedelta(days=round(365.25 * years))
+    _require(start.date())
+    end = min(
+        start + dt.timedelta(days=round(365.25 * years)),
+        dt.datetime.combine(LAST_DAY, dt.time(), tzinfo=dt.UTC),
+    )
     times, phases = almanac.find_discrete(
         ts.from_datetime(start), ts.from_datetime(end), almanac.moon_phases(eph)
     )
