@@ -24,8 +24,8 @@ from kexie_plugins.observation.circumstances import (
     read_config,
     record,
     records,
+    uncertainty,
 )
-from kexie_plugins.observation.sky import delta_t_uncertainty
 
 TEMPLATES = (Path(__file__).parent / "templates",)
 LABELS = {
@@ -261,9 +261,7 @@ def kexie_documents(event):
             "rows": rows,
             "zone": _zone_label(event),
             "sky": config.sky,
-            "uncertainty": lambda result: delta_t_uncertainty(
-                result.contacts["max"].at.year, config.delta_t is not None
-            ),
+            "uncertainty": lambda result: uncertainty(result, config.delta_t is not None),
             "labels": {k: label(k, event.lang) for k in LABELS},
             "type_label": lambda kind: type_label(kind, config.sky, event.lang),
         },

@@ -16,7 +16,7 @@ import attrs
 from kexie_events.errors import Problem
 from kexie_events.fields import TableReader, suggest
 from kexie_events.model import Event, Site
-from kexie_plugins.observation.sky import covers, range_message
+from kexie_plugins.observation import sky as astro
 
 NAME = "observation"
 KINDS = {"solar-eclipse": "solar", "lunar-eclipse": "lunar", "night-sky": "night"}
@@ -52,10 +52,10 @@ def read_config(event: Event) -> tuple[ObservationConfig, list[Problem]]:
     minutes = reader.integer("glasses_on_minutes", 5)
     reader.finish()
     outside = [(k, m.date()) for k, m in (("start", event.start), ("end", event.end))]
-    outside = [(key, day) for key, day in outside if not covers(day)]
+    outside = [(key, day) for key, day in outside if not astro.covers(day)]
     if outside:  # one message is enough for an event that starts and ends out of range
         key, day = outside[0]
-        reader.problems.append(Problem((key,), range_message(day)))
+        reader.problems.append(Problem((key,), astro.range_message(day)))
     for index, site in enumerate(event.sites):
         if site.id in chosen and not site.has_coordinates:
             reader.error(
@@ -83,8 +83,6 @@ def _compute(
     zone: str,
     delta_t: float | None,
 ):
-    from kexie_plugins.observation import sky as astro
-
     place = astro.Place(lat, lon, elevation)
     moment = dt.datetime.fromisoformat(around)
     tz = ZoneInfo(zone)
@@ -95,17 +93,21 @@ def _compute(
     return astro.night(place, moment.astimezone(tz).date(), tz)
 
 
+def _around(event: Event, sky: str) -> str:
+    """The instant the sky is computed near: the event's start for a night, else its middle."""
+    around = event.start if sky == "night" else event.start + (event.end - event.start) / 2
+    return around.isoformat()
+
+
 def circumstances(event: Event, site: Site):
     """The eclipse (or night) seen from ``site`` during the event; ``None`` for no eclipse."""
     config = read_config(event)[0]
-    middle = event.start + (event.end - event.start) / 2
-    around = event.start if config.sky == "night" else middle
     return _compute(
         config.sky,
         site.lat,
         site.lon,
         site.elevation,
-        around.isoformat(),
+        _around(event, config.sky),
         event.timezone,
         config.delta_t,
     )
@@ -127,8 +129,7 @@ def records(event: Event) -> list[dict]:
         cache = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
-    middle = event.start + (event.end - event.start) / 2
-    around = (event.start if config.sky == "night" else middle).isoformat()
+    around = _around(event, config.sky)
     found, changed = [], False
     for site in observed_sites(event):
         key = json.dumps(
@@ -157,10 +158,9 @@ def records(event: Event) -> list[dict]:
     return found
 
 
-def _uncertainty(result, fixed: bool) -> float:
-    from kexie_plugins.observation.sky import delta_t_uncertainty
-
-    return delta_t_uncertainty(result.contacts["max"].at.year, fixed)
+def uncertainty(result, fixed: bool) -> float:
+    """Seconds by which the eclipse's times may be off for want of a measured Delta T."""
+    return astro.delta_t_uncertainty(result.contacts["max"].at.year, fixed)
 
 
 def record(site_id: str, result, sky: str, fixed_delta_t: bool = False) -> dict:
@@ -211,7 +211,7 @@ def record(site_id: str, result, sky: str, fixed_delta_t: bool = False) -> dict:
             "sun_alt_max": round(result.contacts["max"].altitude, 1),
             "sun_below_horizon": result.sun_below_horizon,
             "delta_t": round(result.delta_t, 1),
-            "delta_t_uncertainty_s": _uncertainty(result, fixed_delta_t),
+            "delta_t_uncertainty_s": uncertainty(result, fixed_delta_t),
             "contacts": contacts,
         }
     return {
