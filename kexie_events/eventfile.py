@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from kexie_events.errors import EventFileError, EventFolderError, LocatedProblem, Problem
-from kexie_events.fields import TableReader, suggest
+from kexie_events.fields import TableReader, suggest, time_zone
 from kexie_events.model import (
     AUDIENCES,
     EVENT_KINDS,
@@ -203,10 +203,9 @@ def _zone(top: TableReader, name: str | None) -> zoneinfo.ZoneInfo:
     if name is None:
         return zoneinfo.ZoneInfo("UTC")
     try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = suggest(name, sorted(zoneinfo.available_timezones()))
-        top.error("timezone", f"unknown time zone {name!r}{hint or ', e.g. Asia/Shanghai'}")
+        return time_zone(name)
+    except ValueError as error:
+        top.error("timezone", str(error))
         return zoneinfo.ZoneInfo("UTC")
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import difflib
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kexie_events.errors import Problem
 
@@ -30,6 +30,15 @@ def suggest(word: str, choices: Sequence[str]) -> str:
     """``", did you mean 'x'?"`` for the nearest choice, or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f", did you mean {close[0]!r}?" if close else ""
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; ``ValueError`` saying what was expected when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = suggest(name, sorted(available_timezones()))
+        raise ValueError(f"unknown time zone {name!r}{hint or ', e.g. Asia/Shanghai'}") from None
 
 
 def _kind(value: Any) -> str:

@@ -262,6 +262,14 @@ def test_check_warns_when_the_sky_does_not_cooperate(make_event, run):
     assert "the eclipse is not visible from Town Hall Square" in result.output
 
 
+def test_an_unknown_time_zone_is_named_with_the_nearest(run):
+    result = run(
+        "sky", "--lat", "40", "--lon", "116", "--date", "2035-09-02", "--tz", "Asia/Shanghi"
+    )
+    assert result.exit_code == 2
+    assert "unknown time zone 'Asia/Shanghi', did you mean 'Asia/Shanghai'?" in result.output
+
+
 def test_dates_beyond_the_ephemeris_are_a_clear_error(make_event, run):
     result = run("sky", "--lat", "36", "--lon", "0", "--date", "2077-08-21")
     assert result.exit_code == 2

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import click
 
 from kexie_events.cli import DefaultCommandGroup, open_event, print_json
 from kexie_events.errors import UsageError
+from kexie_events.fields import time_zone
 
 
 class SkyGroup(DefaultCommandGroup):
@@ -20,9 +21,9 @@ class SkyGroup(DefaultCommandGroup):
 
 def _zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {name!r}, e.g. Asia/Shanghai") from None
+        return time_zone(name)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 @click.group(cls=SkyGroup)
