@@ -103,9 +103,10 @@ def _text(body: dict, key: str, *, required: bool, limit: int) -> str | None:
     return value
 
 
-def _place(event: Event, volunteer, gate: str | None, site: str | None) -> tuple[str, str]:
+def _place(event: Event, volunteer, body: dict) -> tuple[str, str]:
     """The gate and site of a request, from the body or the volunteer's defaults."""
-    gate = gate or volunteer.gate
+    site = _text(body, "site", required=False, limit=100)
+    gate = _text(body, "gate", required=False, limit=100) or volunteer.gate
     if gate is None:
         raise HTTPException(400, "gate is required")
     try:
@@ -137,10 +138,7 @@ async def checkins(request: Request) -> JSONResponse:
         volunteer = volunteer_of(request)
         code = _text(body, "code", required=True, limit=500)
         scan_id = _text(body, "scan_id", required=True, limit=100)
-        site = _text(body, "site", required=False, limit=100)
-        gate, site = _place(
-            ctx.event, volunteer, _text(body, "gate", required=False, limit=100), site
-        )
+        gate, site = _place(ctx.event, volunteer, body)
         with ctx.lock:
             return _keeper(request).check_in(
                 ctx.store.connection,
@@ -170,10 +168,7 @@ async def headcounts(request: Request) -> JSONResponse:
             raise HTTPException(400, "delta must be a whole number from -100 to 100")
         if delta == 0:
             raise HTTPException(400, "delta must not be 0")
-        site = _text(body, "site", required=False, limit=100)
-        gate, site = _place(
-            ctx.event, volunteer, _text(body, "gate", required=False, limit=100), site
-        )
+        gate, site = _place(ctx.event, volunteer, body)
         scan_id = _text(body, "scan_id", required=False, limit=100)
         with ctx.lock:
             recorded = _keeper(request).headcount(
