@@ -6,7 +6,6 @@ shifts, the materials list per site, and a paper sign-in sheet (签到表) for w
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 from kexie_events import hookimpl
@@ -23,14 +22,6 @@ def _site_days(event):
     if pairs:
         return pairs
     return [(site.id, day) for site in event.sites for day in event.days]
-
-
-def _materials_by_site(event):
-    """Material lines grouped by site id (``None`` for lines not tied to a site)."""
-    groups = defaultdict(list)
-    for line in event.materials:
-        groups[line.site].append(line)
-    return dict(groups)
 
 
 @hookimpl
