@@ -1,9 +1,10 @@
 """``kexie kit``: turn the event into a folder of documents, calendars and printables.
 
 The kit is built in a sibling folder and swapped in only when every file was written, so a
-failed build leaves the previous kit whole. Output is deterministic: the same event and store
-give byte-identical files, except ``build-info.json``. Files a plugin marks with a cache key
-(ticket sheets) are reused from ``.kit-cache/`` when the key has not changed.
+failed build leaves the previous kit whole; ``--out`` may only replace a kit (see ``output``).
+Output is deterministic: the same event and store give byte-identical files, except
+``build-info.json``. Files a plugin marks with a cache key (ticket sheets) are reused from
+``.kit-cache/`` when the key has not changed.
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import attrs
 
-from kexie_events import __version__, calendar
+from kexie_events import calendar, output
 from kexie_events.errors import KexieError
 from kexie_events.i18n import count_text, date_text, moment_text, pick, time_text
 from kexie_events.model import Event, MaterialLine, ScheduleItem
 from kexie_events.plugins import Plugins
 from kexie_events.records import Document, KitFile
-from kexie_events.store import EventStore, now
+from kexie_events.store import EventStore
 
 CORE_TEMPLATES = Path(__file__).parent / "kit_templates"
-BUILD_INFO = "build-info.json"
 DOCX_CONVERTER = "docx-1"  # bump when docx_writer changes its output
 
 
@@ -141,16 +140,10 @@ def build(
     kit = Kit(out, entries, tuple(schedule), tuple(materials))
     jobs.append(_Job(KitEntry("index.html", "index"), lambda: renderer.index(kit)))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
+    with output.building(
+        out, "kexie kit", protect=(event.folder,), legacy=_kit_of_old_release, files=len(jobs)
+    ) as staging:
         _write_all(jobs, staging, cache, progress)
-        info = {"built_at": now().isoformat(), "kexie_events": __version__, "files": len(jobs)}
-        (staging / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n")
-        swap_in(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     cache.prune()
     return kit
 
@@ -181,17 +174,13 @@ class _nothing:
         return False
 
 
-def swap_in(staging: Path, out: Path) -> None:
-    """Put a freshly built folder in place of the old one with renames only."""
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    old = out.with_name(f".{out.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    os.replace(out, old)
-    os.replace(staging, out)
-    shutil.rmtree(old)
+def _kit_of_old_release(folder: Path) -> bool:
+    """A kit built before ``build-info.json`` named its maker (release 0.x kept only these keys)."""
+    try:
+        info = json.loads((folder / output.BUILD_INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and set(info) == {"built_at", "kexie_events", "files"}
 
 
 class _Cache:

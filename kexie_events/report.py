@@ -7,17 +7,16 @@ narrative is assembled from those figures and nothing else.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import attrs
 
+from kexie_events import output
 from kexie_events.charts import bar_chart
+from kexie_events.csv_export import csv_bytes
 from kexie_events.errors import UsageError
 from kexie_events.i18n import count_text, date_text, pick
 from kexie_events.model import AUDIENCES, Event, Media
@@ -345,19 +344,12 @@ def _markdown_table(table: Table) -> list[str]:
 
 
 def csv_files(report: Report) -> dict[str, bytes]:
-    """Every table as a CSV file (UTF-8 with a byte-order mark, so Excel reads Chinese)."""
-    files = {}
+    """Every table as a CSV file, safe to open in Excel and WPS."""
     tables = attendance_tables(report)
     for section in report.sections:
         for index, table in enumerate(section.tables, start=1):
             tables.append((f"{section.id}-{index}", table))
-    for stem, table in tables:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(table.header)
-        writer.writerows(table.rows)
-        files[f"{stem}.csv"] = buffer.getvalue().encode("utf-8-sig")
-    return files
+    return {f"{stem}.csv": csv_bytes(table.header, table.rows) for stem, table in tables}
 
 
 def render_html(report: Report) -> str:
@@ -380,15 +372,16 @@ def render_html(report: Report) -> str:
 
 
 def write(report: Report, out: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Write the report files into ``out``, replacing the previous report whole."""
-    from kexie_events.kit import swap_in
+    """Write the report files into ``out``, replacing the previous report whole.
 
+    ``out`` may only be a new or empty folder or an earlier report (see ``output``).
+    """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r}; formats: {', '.join(FORMATS)}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
+    with output.building(
+        out, "kexie report", protect=(report.event.folder,), legacy=_report_of_old_release
+    ) as staging:
         if report.photos:
             (staging / "photos").mkdir()
             for photo in report.photos:
@@ -411,8 +404,22 @@ def write(report: Report, out: Path, formats: tuple[str, ...]) -> list[Path]:
         (staging / "report.json").write_text(
             json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-        swap_in(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _report_of_old_release(folder: Path) -> bool:
+    """A report written before ``build-info.json`` named its maker: only report files in it."""
+    if not (folder / "report.json").is_file():
+        return False
+    for path in folder.rglob("*"):
+        name = str(path.relative_to(folder))
+        if path.is_symlink():
+            return False
+        if path.is_dir():
+            if name != "photos":
+                return False
+        elif not (
+            name.startswith(("report.", "photos/")) or (name.endswith(".csv") and "/" not in name)
+        ):
+            return False
+    return True

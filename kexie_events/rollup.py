@@ -9,8 +9,6 @@ number from a plugin's report section, e.g. ``figure.eclipse-glasses.handed_out`
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tomllib
 from collections import Counter
@@ -18,6 +16,8 @@ from pathlib import Path
 
 import attrs
 
+from kexie_events import output
+from kexie_events.csv_export import csv_bytes
 from kexie_events.errors import EventFileError, LocatedProblem, Problem, UsageError
 from kexie_events.fields import TableReader
 from kexie_events.i18n import count_text, pick
@@ -236,14 +236,36 @@ def tables(result: dict) -> dict[str, tuple[tuple, list[tuple]]]:
     }
 
 
-def write(result: dict, out: Path) -> list[Path]:
-    """Write the roll-up as HTML, Word and CSV files into ``out``."""
+def write(result: dict, out: Path, folders: tuple[Path, ...] = ()) -> list[Path]:
+    """Write the roll-up as HTML, Word and CSV files into ``out``, replacing an earlier one.
+
+    ``out`` may only be a new or empty folder or an earlier roll-up (see ``output``); the event
+    ``folders`` and the folders above them are refused.
+    """
+    with output.building(
+        out, "kexie rollup", protect=folders, legacy=_rollup_of_old_release
+    ) as staging:
+        names = _write_files(result, staging)
+    return [out / name for name in names]
+
+
+def _rollup_of_old_release(folder: Path) -> bool:
+    """A roll-up written before ``build-info.json`` named its maker: only its own files."""
+    paths = list(folder.iterdir())
+    return any(path.name == "rollup.html" for path in paths) and all(
+        path.is_file()
+        and not path.is_symlink()
+        and (path.name in ("rollup.html", "rollup.docx") or path.suffix == ".csv")
+        for path in paths
+    )
+
+
+def _write_files(result: dict, out: Path) -> list[str]:
     import html
 
     from kexie_events.docx_writer import html_to_docx
 
     lang = result["lang"]
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     parts = [f"<h1>{html.escape(result['title'])}</h1>"]
     totals = result["totals"]
@@ -266,13 +288,8 @@ def write(result: dict, out: Path) -> list[Path]:
         "events": pick(lang, "活动清单", "Events"),
     }
     for stem, (header, rows) in tables(result).items():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        path = out / f"{stem}.csv"
-        path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-        written.append(path)
+        (out / f"{stem}.csv").write_bytes(csv_bytes(header, rows))
+        written.append(f"{stem}.csv")
         if rows:
             parts.append(
                 f"<h2>{html.escape(titles[stem])}</h2><table><tr>"
@@ -295,4 +312,4 @@ def write(result: dict, out: Path) -> list[Path]:
     )
     (out / "rollup.html").write_text(page, encoding="utf-8")
     (out / "rollup.docx").write_bytes(html_to_docx(page, title=result["title"], lang=lang))
-    return [*written, out / "rollup.html", out / "rollup.docx"]
+    return [*written, "rollup.html", "rollup.docx"]
