@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -115,6 +116,7 @@ class _Converter(HTMLParser):
     # --- writing -----------------------------------------------------------------------------
 
     def _text(self, text: str) -> None:
+        text = xml_safe(text)
         if self.table is not None:
             if self.table and self.table[-1]:
                 self.table[-1][-1]["runs"].append((text, bool(self.bold), bool(self.italic)))
@@ -131,6 +133,9 @@ class _Converter(HTMLParser):
         from docx.shared import Cm
 
         path = (self.base / src).resolve()
+        # Only pictures inside the document's own folder: a template cannot pull in other files.
+        if not path.is_relative_to(self.base.resolve()):
+            return
         if path.is_file() and path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".bmp"):
             try:
                 self.doc.add_picture(str(path), width=Cm(7.5))
@@ -162,6 +167,14 @@ class _Converter(HTMLParser):
                 column += cell["span"]
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (a pasted control character)."""
+    return _NOT_IN_XML.sub("", text)
+
+
 def html_to_docx(html: str, *, title: str, lang: str, base: Path | None = None) -> bytes:
     """Convert a kit document's HTML to the bytes of a reproducible ``.docx``.
 
@@ -181,7 +194,7 @@ def html_to_docx(html: str, *, title: str, lang: str, base: Path | None = None) 
     section = document.sections[0]
     section.page_height, section.page_width = docx.shared.Mm(297), docx.shared.Mm(210)
     properties = document.core_properties
-    properties.title = title
+    properties.title = xml_safe(title)
     properties.author = "kexie-events"
     properties.language = "zh-CN" if lang == "zh" else "en"
     properties.created = properties.modified = properties.last_printed = _FIXED_TIME

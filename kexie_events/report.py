@@ -7,7 +7,9 @@ narrative is assembled from those figures and nothing else.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -298,32 +300,43 @@ def charts(report: Report) -> list[str]:
 
 
 def to_markdown(report: Report) -> str:
-    """The report as Markdown."""
+    """The report as Markdown; text from the event file and the store cannot carry HTML."""
     lang = report.event.lang
-    lines = [f"# {report.event.title}{pick(lang, '总结', ' — report')}", ""]
-    lines += [*report.narrative, ""]
+    lines = [f"# {_md(report.event.title)}{pick(lang, '总结', ' — report')}", ""]
+    lines += [*map(_md, report.narrative), ""]
     for _stem, table in attendance_tables(report):
         lines += _markdown_table(table)
     for section in report.sections:
-        lines += [f"## {section.title}", "", *section.text, ""]
+        lines += [f"## {_md(section.title)}", "", *map(_md, section.text), ""]
         for table in section.tables:
             lines += _markdown_table(table)
     if report.media:
         lines += [f"## {pick(lang, '媒体报道', 'Coverage')}", ""]
         for m in report.media:
             day = date_text(m.day, lang) if m.day else ""
-            title = f"[{m.title or m.link}]({m.link})" if m.link else m.title
-            lines.append(f"- {m.outlet} {day} {title}".rstrip())
+            title = _md(m.title or m.link)
+            if _WEB_LINK.match(m.link):
+                title = f"[{title}](<{m.link}>)"
+            lines.append(f"- {_md(m.outlet)} {day} {title}".rstrip())
         lines.append("")
     notes = report.event.report
     if notes.highlights or notes.notes:
         lines += [f"## {pick(lang, '亮点和体会', 'Highlights and notes')}", ""]
-        lines += [f"- {h}" for h in notes.highlights]
-        lines += ["", notes.notes, ""] if notes.notes else [""]
+        lines += [f"- {_md(h)}" for h in notes.highlights]
+        lines += ["", _md(notes.notes), ""] if notes.notes else [""]
     if report.photos:
         lines += [f"## {pick(lang, '图片', 'Photos')}", ""]
-        lines += [f"![{p.stem}](photos/{p.name})" for p in report.photos]
+        lines += [f"![{_md(p.stem)}](<photos/{p.name}>)" for p in report.photos]
     return "\n".join(lines).rstrip() + "\n"
+
+
+# A link is kept only when it is a plain web address that cannot close the <...> around it.
+_WEB_LINK = re.compile(r"https?://[^\s<>]+\Z")
+
+
+def _md(text: object) -> str:
+    """Plain text for Markdown: HTML escaped, so a title cannot become a tag on the page."""
+    return html.escape(str(text), quote=False)
 
 
 def _markdown_table(table: Table) -> list[str]:
@@ -331,10 +344,10 @@ def _markdown_table(table: Table) -> list[str]:
         return []
 
     def cell(value) -> str:
-        return str(value).replace("|", "\\|")
+        return _md(value).replace("|", "\\|").replace("\n", " ")
 
     lines = [
-        f"### {table.title}",
+        f"### {_md(table.title)}",
         "",
         "| " + " | ".join(map(cell, table.header)) + " |",
         "|" + "---|" * len(table.header),
