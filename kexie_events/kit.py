@@ -18,6 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import attrs
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from kexie_events import calendar, output
 from kexie_events.errors import KexieError
@@ -219,15 +222,16 @@ class _Cache:
 
 
 def environment(lang: str, folders: list[Path]):
-    """A Jinja2 environment over ``folders`` then the core's, with the kit's filters.
+    """A sandboxed Jinja2 environment over ``folders`` then the core's, with the kit's filters.
 
-    Autoescape is on and undefined names are errors, so a template typo fails the build with
-    its name and line instead of printing nothing.
+    Templates from an event folder are the organiser's (or anyone's who sent them the folder),
+    so they run in Jinja's sandbox: reaching for ``__globals__`` or a class's internals is a
+    ``SecurityError``, and no template is read from outside the template folders. Autoescape is
+    on and undefined names are errors, so a template typo fails the build with its name and
+    line instead of printing nothing.
     """
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f) for f in [*folders, CORE_TEMPLATES]]),
+    env = SandboxedEnvironment(
+        loader=_ConfinedLoader([str(f) for f in [*folders, CORE_TEMPLATES]]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -243,6 +247,25 @@ def environment(lang: str, folders: list[Path]):
     )
     env.globals.update(pick=lambda zh, en: pick(lang, zh, en))
     return env
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """A file loader that refuses a template whose real path lies outside its folders.
+
+    Jinja already refuses ``..`` in a name; this also refuses a symbolic link in a template
+    folder that points elsewhere (``templates/plan.html -> ~/.ssh/id_rsa``).
+    """
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        roots = [os.path.realpath(folder) for folder in self.searchpath]
+        if not any(os.path.commonpath([real, root]) == root for root in roots):
+            raise KitBuildError(
+                f"template {template!r} ({filename}) points outside the template folders, "
+                f"to {real}; refused"
+            )
+        return source, filename, uptodate
 
 
 class _Renderer:
@@ -277,8 +300,6 @@ class _Renderer:
         }
 
     def render(self, document: Document) -> str:
-        import jinja2
-
         env = self.environment(document.search_path)
         stem, _, suffix = document.template.rpartition(".")
         names = [f"{stem}.{self.event.lang}.{suffix}", document.template]
@@ -301,10 +322,16 @@ class _Renderer:
                 f"document {document.id!r}: no template {error.name!r} in "
                 + ", ".join(str(f) for f in [*self.folders, *document.search_path])
             ) from None
-        except Exception as error:
-            line = _template_line(error)
+        except KitBuildError:
+            raise
+        except SecurityError as error:
             raise KitBuildError(
-                f"document {document.id!r}: template {names[-1]}{line}: "
+                f"document {document.id!r}: {_template_place(error, names[-1])}: the template "
+                f"reaches for what templates may not use ({error})"
+            ) from None
+        except Exception as error:
+            raise KitBuildError(
+                f"document {document.id!r}: {_template_place(error, names[-1])}: "
                 f"{type(error).__name__}: {error}"
             ) from None
 
@@ -361,15 +388,16 @@ class _Renderer:
         return env.get_template("index.html").render(context).encode()
 
 
-def _template_line(error: Exception) -> str:
-    """``, line N`` from the template frame of a rendering error's traceback, if any."""
+def _template_place(error: Exception, default: str) -> str:
+    """``FILE, line N`` of the innermost template frame of a rendering error, if any."""
     tb = error.__traceback__
-    line = ""
+    place = f"template {default}"
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".html"):
-            line = f", line {tb.tb_lineno}"
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            place = f"template {filename}, line {tb.tb_lineno}"
         tb = tb.tb_next
-    return line
+    return place
 
 
 def cn_number(number: int) -> str:
