@@ -19,6 +19,7 @@ from kexie_events.errors import EventFileError, EventFolderError, LocatedProblem
 from kexie_events.fields import TableReader, suggest, time_zone
 from kexie_events.model import (
     AUDIENCES,
+    DEFAULT_RETAIN_DAYS,
     EVENT_KINDS,
     LANGUAGES,
     SITE_KINDS,
@@ -26,6 +27,7 @@ from kexie_events.model import (
     MaterialLine,
     Media,
     Member,
+    Privacy,
     ReportNotes,
     ScheduleItem,
     Shift,
@@ -37,6 +39,7 @@ from kexie_events.plugins import Plugins
 from kexie_events.tomlsource import KeyLines
 
 EVENT_FILE = "event.toml"
+MAX_RETAIN_DAYS = 3650
 VOLUNTEER_ROLES = ("lead", "scanner", "steward", "medical", "speaker", "other")
 
 
@@ -80,6 +83,12 @@ def check_event(
     if _errors(problems):
         raise EventFileError(located)
     return CheckedEvent(event, tuple(located))
+
+
+def locate(event: Event, problems: list[Problem]) -> list[LocatedProblem]:
+    """Problems found after loading (in the store, say), with the line of the key they name."""
+    lines = KeyLines(event.toml_path.read_text(encoding="utf-8-sig"))
+    return [LocatedProblem(event.toml_path, lines.line_of(p.key), p) for p in problems]
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
@@ -153,6 +162,7 @@ def parse_event(
     volunteers = _volunteers(top, zone, site_gates)
     materials = _materials(top, site_gates)
     report = _report_notes(top)
+    privacy = _privacy(top)
     plugins = _plugin_sections(top, plugin_names, disabled)
     top.finish()
 
@@ -187,6 +197,7 @@ def parse_event(
         volunteers=volunteers,
         materials=materials,
         report=report,
+        privacy=privacy,
         plugins=plugins,
     )
     return event, problems
@@ -358,6 +369,16 @@ def _report_notes(top: TableReader) -> ReportNotes:
     notes = ReportNotes(tuple(media), section.texts("highlights"), section.text("notes", "") or "")
     section.finish()
     return notes
+
+
+def _privacy(top: TableReader) -> Privacy:
+    section = top.table("privacy")
+    days = section.integer("retain_days", DEFAULT_RETAIN_DAYS)
+    if days is not None and days > MAX_RETAIN_DAYS:
+        section.error("retain_days", f"at most {MAX_RETAIN_DAYS} days (ten years), got {days}")
+        days = DEFAULT_RETAIN_DAYS
+    section.finish()
+    return Privacy(retain_days=days)
 
 
 def _plugin_sections(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         EventTemplate,
         KitFile,
         Migration,
+        PersonalData,
         PhaseChange,
         ReportSection,
         StatusLine,
@@ -213,3 +214,21 @@ def kexie_attendance(event: Event, store: EventStore) -> Iterable[Attendance]:
     :param event: the loaded event.
     :param store: the event's store.
     """
+
+
+@hookspec
+def kexie_personal_data(event: Event, store: EventStore, remove: bool) -> Iterable[PersonalData]:
+    """Count the personal data your plugin keeps in the store, and remove it when asked.
+
+    Personal data is anything that names or reaches a person: registrants' names and phone
+    numbers, their answers. Return one ``PersonalData`` record per kind you hold, with the
+    number of records that still carry it (none: return nothing). With ``remove=True``
+    (``kexie privacy purge``) delete it for good, in the store's transaction you are called in,
+    and keep every count: a ticket stays a ticket, an admission stays an admission. Called for
+    every event, whether or not it still uses your plugin, since its tables may hold data.
+
+    :param event: the loaded event.
+    :param store: the event's store.
+    :param remove: ``False`` to count only, ``True`` to remove and return what was removed.
+    """
+

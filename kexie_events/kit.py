@@ -82,7 +82,7 @@ class _Job:
     """One file to write: a path, a way to make its bytes, and a cache key if it has one.
 
     ``key`` is a string, or a callable returning one (a Word file is keyed by its HTML, known
-    only once the HTML is rendered).
+    only once the HTML is rendered). A ``personal`` file is readable by its owner only.
     """
 
     def __init__(
@@ -90,10 +90,12 @@ class _Job:
         entry: KitEntry,
         make: Callable[[], bytes],
         key: str | Callable[[], str] | None = None,
+        personal: bool = False,
     ):
         self.entry = entry
         self.make = make
         self.key = key
+        self.personal = personal
 
 
 def build(
@@ -133,7 +135,7 @@ def build(
             file.plugin,
             listed=file.listed,
         )
-        jobs.append(_Job(entry, file.produce, file.cache_key))
+        jobs.append(_Job(entry, file.produce, file.cache_key, personal=file.personal))
     paths = Counter(job.entry.path for job in jobs)
     duplicates = sorted(path for path, count in paths.items() if count > 1)
     if duplicates:
@@ -162,9 +164,11 @@ def _write_all(jobs: list[_Job], folder: Path, cache: _Cache, progress) -> None:
                 made.add(target.parent)
             if job.key is None:
                 target.write_bytes(job.make())
+                if job.personal:
+                    target.chmod(0o600)
             else:
                 key = job.key() if callable(job.key) else job.key
-                cache.put(target, f"{job.entry.path}\0{key}", job.make)
+                cache.put(target, f"{job.entry.path}\0{key}", job.make, personal=job.personal)
             if bar is not None:
                 bar.update(1)
 
@@ -197,8 +201,13 @@ class _Cache:
         self.folder = folder
         self.used: set[str] = set()
 
-    def put(self, target: Path, key: str, make: Callable[[], bytes]) -> None:
-        """Write ``target`` from the cache, making and caching its bytes on a miss."""
+    def put(
+        self, target: Path, key: str, make: Callable[[], bytes], *, personal: bool = False
+    ) -> None:
+        """Write ``target`` from the cache, making and caching its bytes on a miss.
+
+        A ``personal`` file (names on tickets) is readable by its owner only, in the cache too.
+        """
         name = hashlib.sha256(key.encode()).hexdigest()
         self.used.add(name)
         cached = self.folder / name
@@ -206,7 +215,7 @@ class _Cache:
             self.folder.mkdir(exist_ok=True)
             temporary = cached.with_suffix(".tmp")
             temporary.write_bytes(make())
-            temporary.chmod(0o444)
+            temporary.chmod(0o400 if personal else 0o444)
             os.replace(temporary, cached)
         try:
             os.link(cached, target)
@@ -240,8 +249,9 @@ def environment(lang: str, folders: list[Path]):
     )
     env.filters.update(
         date=lambda d: date_text(d, lang),
-        moment=lambda m: moment_text(m, lang),
-        time=time_text,
+        # exact: a time set to the second (eclipse glasses off) is printed with its seconds.
+        moment=lambda m: moment_text(m, lang, exact=True),
+        time=lambda m: time_text(m, exact=True),
         count=lambda n: count_text(n, lang),
         cn_number=cn_number,
     )

@@ -180,6 +180,24 @@ class ReportNotes:
     notes: str = ""
 
 
+DEFAULT_RETAIN_DAYS = 30
+
+
+@frozen
+class Privacy:
+    """How long personal data (registrants' names and phones) is kept: ``[privacy]``.
+
+    Attributes:
+        retain_days: days after the event's end until ``kexie privacy purge`` is due.
+    """
+
+    retain_days: int = DEFAULT_RETAIN_DAYS
+
+    def kept_until(self, end: dt.datetime) -> dt.date:
+        """The last day personal data of an event ending at ``end`` may be kept."""
+        return end.date() + dt.timedelta(days=self.retain_days)
+
+
 @frozen
 class Event:
     """One event: what ``event.toml`` says, validated and typed.
@@ -193,6 +211,7 @@ class Event:
         expected_attendance: people expected over the whole event.
         audiences: the audience groups the event addresses (see :data:`AUDIENCES`).
         materials: what the organiser lists by hand (arches, banners); plugins add their own.
+        privacy: how long personal data is kept (``[privacy]``).
         plugins: the raw ``[plugins.NAME]`` tables; each plugin reads and checks its own.
     """
 
@@ -215,6 +234,7 @@ class Event:
     volunteers: tuple[Volunteer, ...] = ()
     materials: tuple[MaterialLine, ...] = ()
     report: ReportNotes = field(factory=ReportNotes)
+    privacy: Privacy = field(factory=Privacy)
     plugins: Mapping[str, Mapping[str, Any]] = field(factory=dict)
 
     @property

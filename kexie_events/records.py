@@ -154,6 +154,8 @@ class KitFile:
         count: what the index shows next to the file (``10000`` tickets), if anything.
         listed: ``False`` for files too many to list one by one (a single ticket each); the
             index shows one line per folder of them.
+        personal: the file names people (a ticket with its holder's name): it is written
+            readable by its owner only.
     """
 
     path: str
@@ -164,6 +166,7 @@ class KitFile:
     count: int | None = None
     order: int = 100
     listed: bool = True
+    personal: bool = False
     plugin: str = ""
 
 
@@ -277,3 +280,18 @@ class Attendance:
     late: dict = attrs.field(factory=dict)
     volunteers: tuple[str, ...] = ()
     plugin: str = ""
+
+
+@frozen
+class PersonalData:
+    """Personal data a plugin keeps in the store, as ``kexie privacy`` counts and purges it.
+
+    Attributes:
+        what: what it is, in words for the organiser ("ticket holders' names and phones").
+        records: how many records hold some of it (before a purge), or had it removed.
+    """
+
+    what: str
+    records: int
+    plugin: str = ""
+

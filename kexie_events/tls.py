@@ -26,6 +26,8 @@ def certificate(folder: Path, addresses: list[str]) -> tuple[Path, Path]:
     cert_path, key_path = folder / CERT_FILE, folder / KEY_FILE
     wanted = {ipaddress.ip_address(a) for a in addresses if _is_ip(a)}
     if cert_path.exists() and key_path.exists():
+        # A key copied in, or left by an older release, may be readable by others.
+        key_path.chmod(0o600)
         existing = x509.load_pem_x509_certificate(cert_path.read_bytes())
         names = existing.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         if wanted <= set(names.get_values_for_type(x509.IPAddress)):
@@ -46,6 +48,7 @@ def certificate(folder: Path, addresses: list[str]) -> tuple[Path, Path]:
         .sign(key, hashes.SHA256())
     )
     descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # O_CREAT's mode does not apply to a file that exists
     with os.fdopen(descriptor, "wb") as file:
         file.write(
             key.private_bytes(

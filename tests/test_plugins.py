@@ -88,6 +88,10 @@ class Recorder:
         self.calls.append(("kexie_report_sections", None))
 
     @hookimpl
+    def kexie_personal_data(self, remove):
+        self.calls.append(("kexie_personal_data", remove))
+
+    @hookimpl
     def kexie_phase_changed(self, store, change):
         self.calls.append(("kexie_phase_changed", change.to_phase))
         with store.transaction() as db:
@@ -117,6 +121,10 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     result = run("status", folder)
     assert "recorder sees report" in result.output
     assert run("report", folder).exit_code == 0
+    before_purge = len(recorder.calls)
+    assert run("privacy", "purge", folder, "--yes").exit_code == 0
+    purge_calls = recorder.calls[before_purge:]
+    del recorder.calls[before_purge:]
 
     def without_repeats(calls):
         return [c for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
@@ -125,6 +133,10 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     assert names[:3] == ["kexie_cli_commands", "kexie_event_templates", "kexie_check_event"]
     assert names[3] == "kexie_store_migrations"
     assert names[-2:] == ["kexie_attendance", "kexie_report_sections"]
+    assert [c for c in purge_calls if c[0] == "kexie_personal_data"] == [
+        ("kexie_personal_data", False),
+        ("kexie_personal_data", True),
+    ]
     web = names.index("kexie_web_routes")
     assert names[web + 1] == "kexie_volunteer_actions"
     assert names.index("kexie_documents") < web
@@ -136,7 +148,7 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
         "kexie_kit_files",
     ]
     assert names.index("kexie_phase_changed") < kit
-    assert set(names) == set(HOOKS)
+    assert set(names) | {name for name, _ in purge_calls} == set(HOOKS)
     gates = [arg for name, arg in recorder.calls if name == "kexie_gate"]
     assert gates == ["plan>materials", "materials>launch", "launch>onsite", "onsite>report"]
     changed = [arg for name, arg in recorder.calls if name == "kexie_phase_changed"]

@@ -97,3 +97,12 @@ def kexie_attendance(event, store):
     from kexie_plugins.qr_checkin.attendance import count
 
     return [count(event, store)]
+
+
+@hookimpl
+def kexie_personal_data(store, remove):
+    """Ticket holders' names and phones, whether or not the event still uses check-in."""
+    from kexie_plugins.qr_checkin.personal import personal_data
+
+    return personal_data(store, remove)
+

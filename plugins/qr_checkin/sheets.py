@@ -191,6 +191,7 @@ def kit_files(event: Event, store: EventStore) -> list[KitFile]:
                 ),
                 count=len(part),
                 order=60,
+                personal=any(row[4] for row in part),
             )
         )
     for row in rows:
@@ -202,6 +203,7 @@ def kit_files(event: Event, store: EventStore) -> list[KitFile]:
                 cache_key=key([row]),
                 order=70,
                 listed=False,
+                personal=bool(row[4]),
             )
         )
     return files
