@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from kexie_events.records import Document, KitFile
 from kexie_events.store import EventStore
 
 CORE_TEMPLATES = Path(__file__).parent / "kit_templates"
+CACHE_FOLDER = ".kit-cache"
 DOCX_CONVERTER = "docx-1"  # bump when docx_writer changes its output
 
 
@@ -118,7 +120,7 @@ def build(
         "kexie_documents", Document, unique_by="id", event=event, store=store
     )
     files = plugins.collect("kexie_kit_files", KitFile, unique_by="path", event=event, store=store)
-    cache = _Cache(event.folder / ".kit-cache")
+    cache = _Cache(event.folder / CACHE_FOLDER)
     renderer = _Renderer(event, store, plugins, schedule, materials)
 
     jobs: list[_Job] = []
@@ -221,6 +223,16 @@ class _Cache:
             os.link(cached, target)
         except OSError:
             shutil.copyfile(cached, target)
+
+    def drop_personal(self) -> int:
+        """Remove cached files that name people (kept read-only for the owner); return how many."""
+        dropped = 0
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if stat.S_IMODE(path.stat().st_mode) == 0o400:
+                    path.unlink()
+                    dropped += 1
+        return dropped
 
     def prune(self) -> None:
         """Forget cached files no longer used by this kit."""
@@ -504,3 +516,9 @@ def _calendar_jobs(event: Event, store: EventStore, schedule: list[ScheduleItem]
             )
         )
     return jobs
+
+
+def forget_personal(event: Event) -> int:
+    """After a privacy purge: drop cached kit files that print names (rebuilt without them)."""
+    return _Cache(event.folder / CACHE_FOLDER).drop_personal()
+

@@ -108,9 +108,18 @@ def test_purge_removes_names_for_good_and_keeps_every_count(make_event, run, tmp
     before = json.loads(_json(run("report", folder, "--json").output))
     assert b"13800138000" in _all_bytes(folder)
 
+    assert run("kit", folder).exit_code == 0
+    cache = folder / ".kit-cache"
+    assert any("王小明" in p.read_text(errors="ignore") for p in cache.iterdir())
+
     result = run("privacy", "purge", folder, "--yes", "--by", "档案员")
 
     assert result.exit_code == 0, result.output
+    assert "rebuild the kit" in result.output
+    assert not any("王小明" in p.read_text(errors="ignore") for p in cache.iterdir())
+    assert run("kit", folder).exit_code == 0
+    tickets = (folder / "kit" / "tickets" / "sheets-001.html").read_text(encoding="utf-8")
+    assert "王小明" not in tickets and "000001" in tickets
     for secret in ("王小明".encode(), b"13800138000", "李红".encode()):
         assert secret not in _all_bytes(folder)
     after = json.loads(_json(run("report", folder, "--json").output))
