@@ -72,17 +72,27 @@ def check_target(
             f"--out {out}: this folder was not made by `{made_by}` (it has no {BUILD_INFO} of "
             "it), so it is not replaced; name a new or empty folder instead"
         )
-    strangers = sorted(
-        str(path.relative_to(target))
-        for path in target.rglob("*")
-        if (path.is_symlink() or not path.is_dir()) and str(path.relative_to(target)) not in listed
-    )
+    strangers = sorted(set(files_under(target)) - listed)
     if strangers:
         shown = ", ".join(strangers[:3]) + (" …" if len(strangers) > 3 else "")
         raise OutputFolderError(
             f"--out {out}: holds files that `{made_by}` did not write ({shown}); move them "
             "elsewhere first, the folder is replaced whole"
         )
+
+
+def files_under(folder: Path, prefix: str = "") -> Iterator[str]:
+    """Relative paths of everything in ``folder`` that is not a folder (links included).
+
+    ``os.scandir`` knows each entry's type without a ``stat`` call: a kit holds 10,000 files.
+    """
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from files_under(Path(entry.path), name + "/")
+            else:
+                yield name
 
 
 def _listed_files(folder: Path, made_by: str) -> set[str] | None:
@@ -122,7 +132,7 @@ def building(
     try:
         yield staging
         (staging / STAGING_MARK).unlink()
-        written = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if not p.is_dir())
+        written = sorted(files_under(staging))
         record = {"made_by": made_by, "built_at": now().isoformat(), "kexie_events": __version__}
         record.update(info, written=written)
         text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
