@@ -16,6 +16,9 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+from kexie_events.docx_styles import SEAL_ROOM, SIGNATURE, TABLE_TEXT
+
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _BLOCKS = {"h1", "h2", "h3", "p", "li", "td", "th", "caption"}
 _SKIP = {"style", "script", "head", "title", "nav", "svg"}
 _FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -66,6 +69,10 @@ class _Converter(HTMLParser):
                 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
                 self.paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif tag == "p" and "signature" in classes:
+            self.paragraph = self.doc.add_paragraph(style=SIGNATURE)
+            if "first" in classes:
+                self.paragraph.paragraph_format.space_before = SEAL_ROOM
         elif tag == "p":
             self.paragraph = self.doc.add_paragraph()
             if "right" in classes:
@@ -105,10 +112,12 @@ class _Converter(HTMLParser):
     def handle_data(self, data):
         if self.skip:
             return
-        text = " ".join(data.split()) if not data.isspace() else ""
-        if data[:1].isspace() and text:
+        # HTML collapses ASCII white space only: the full-width blanks left for a date in a
+        # notice (　　年　　月　　日) must stay.
+        text = " ".join(_HTML_SPACE.split(data)).strip(" ")
+        if _HTML_SPACE.match(data[:1]) and text:
             text = " " + text
-        if data[-1:].isspace() and text:
+        if _HTML_SPACE.match(data[-1:]) and text:
             text += " "
         if text:
             self._text(text)
@@ -151,20 +160,34 @@ class _Converter(HTMLParser):
         width = max(sum(cell["span"] for cell in row) for row in rows)
         table = self.doc.add_table(rows=0, cols=width)
         table.style = "Table Grid"
+        heading = True
         for row in rows:
             # Fill row by row: python-docx's table.cell(r, c) rescans the whole table each time.
-            cells = table.add_row().cells
+            added = table.add_row()
+            heading = heading and all(cell["header"] for cell in row)
+            if heading:
+                _repeat_on_every_page(added)
+            cells = added.cells
             column = 0
             for cell in row:
                 target = cells[column]
                 if cell["span"] > 1:
                     target = target.merge(cells[min(column + cell["span"], width) - 1])
                 paragraph = target.paragraphs[0]
+                paragraph.style = TABLE_TEXT
                 for text, bold, italic in cell["runs"]:
                     run = paragraph.add_run(text.strip("\n"))
                     run.bold = (bold or cell["header"]) or None
                     run.italic = italic or None
                 column += cell["span"]
+
+
+def _repeat_on_every_page(row) -> None:
+    """Mark a table's heading row to be printed again at the top of every page it runs onto."""
+    from docx.oxml import OxmlElement
+
+    marker = OxmlElement("w:tblHeader")
+    row._tr.get_or_add_trPr().append(marker)
 
 
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -181,18 +204,11 @@ def html_to_docx(html: str, *, title: str, lang: str, base: Path | None = None) 
     ``base`` is the folder that relative image paths (``<img src>``) start from.
     """
     import docx
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+
+    from kexie_events import docx_styles
 
     document = docx.Document()
-    normal = document.styles["Normal"]
-    normal.font.size = Pt(12 if lang == "zh" else 11)
-    east_asian = "宋体" if lang == "zh" else "SimSun"
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2"):
-        fonts = document.styles[style_name].element.get_or_add_rPr().get_or_add_rFonts()
-        fonts.set(qn("w:eastAsia"), east_asian)
-    section = document.sections[0]
-    section.page_height, section.page_width = docx.shared.Mm(297), docx.shared.Mm(210)
+    docx_styles.apply(document, lang)
     properties = document.core_properties
     properties.title = xml_safe(title)
     properties.author = "kexie-events"

@@ -33,7 +33,7 @@ from kexie_events.store import EventStore
 
 CORE_TEMPLATES = Path(__file__).parent / "kit_templates"
 CACHE_FOLDER = ".kit-cache"
-DOCX_CONVERTER = "docx-1"  # bump when docx_writer changes its output
+DOCX_CONVERTER = "docx-2"  # bump when docx_writer changes its output
 
 
 class KitBuildError(KexieError):

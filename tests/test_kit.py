@@ -71,7 +71,7 @@ def test_word_files_open_and_carry_the_content(make_event, run):
     assert schedule_table.rows[1].cells[1].text == "全国科普日活动启动仪式"
     font = plan.styles["Normal"].element.rPr.rFonts
     assert (
-        font.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
+        font.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
     )
     signin = docx.Document(str(folder / "kit" / "signin.docx"))
     assert len(signin.tables) == 5  # one page per site and day of the schedule
