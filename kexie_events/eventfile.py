@@ -22,6 +22,7 @@ from kexie_events.model import (
     DEFAULT_RETAIN_DAYS,
     EVENT_KINDS,
     LANGUAGES,
+    SCHEDULE_KINDS,
     SITE_KINDS,
     Event,
     MaterialLine,
@@ -302,6 +303,7 @@ def _schedule(top, zone, site_gates, event_start, event_end) -> tuple[ScheduleIt
                 site=_site_ref(reader, site_gates),
                 description=reader.text("description", "") or "",
                 reminder_minutes=reader.integer("reminder_minutes"),
+                kind=reader.text("kind", "session", choices=SCHEDULE_KINDS) or "session",
             )
         )
     return tuple(items)

@@ -93,6 +93,9 @@ class ScheduleItem:
         start, end: aware datetimes in the event's time zone.
         site: a site id, or ``None`` for the whole event.
         reminder_minutes: minutes before ``start`` to remind people, or ``None``.
+        kind: ``"session"`` for a meeting that counts as one session (场次: a lecture, a
+            training, a launch ceremony), ``"part"`` for a part of one (a quiz, remarks, a
+            break); the roll-up's ``sessions`` counts sessions only.
     """
 
     id: str
@@ -102,6 +105,7 @@ class ScheduleItem:
     site: str | None = None
     description: str = ""
     reminder_minutes: int | None = None
+    kind: str = "session"
 
 
 @frozen
@@ -180,6 +184,7 @@ class ReportNotes:
     notes: str = ""
 
 
+SCHEDULE_KINDS = ("session", "part")
 DEFAULT_RETAIN_DAYS = 30
 
 

@@ -3,8 +3,9 @@
 A target file (TOML) lists indicators, each a measure over the events, optionally only events
 of some kinds, and a target; the roll-up reports the total and the progress in per cent.
 Measures: ``attendance`` (person-times), ``events`` (how many events), ``sessions`` (schedule
-items), ``audience.GROUP`` (person-times of one audience group) and ``figure.SECTION.KEY`` (a
-number from a plugin's report section, e.g. ``figure.eclipse-glasses.handed_out``).
+items of kind ``session``), ``audience.GROUP`` (person-times of one audience group) and
+``figure.SECTION.KEY`` (a number from a plugin's report section, e.g.
+``figure.eclipse-glasses.handed_out``; one that no event reports is an error, not a 0).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import attrs
 from kexie_events import output
 from kexie_events.csv_export import csv_bytes
 from kexie_events.errors import EventFileError, LocatedProblem, Problem, UsageError
-from kexie_events.fields import TableReader
+from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import count_text, pick
 from kexie_events.model import AUDIENCES, EVENT_KINDS
 from kexie_events.plugins import Plugins
@@ -39,16 +40,18 @@ class Target:
     measure: str
     target: float
     kinds: tuple[str, ...] = ()
+    line: int = 0
 
 
 @attrs.frozen
 class Targets:
-    """A target file: a title, the year, and its indicators."""
+    """A target file: a title, the year, its indicators, and where it was read from."""
 
     title: str
     year: int | None
     lang: str | None
     targets: tuple[Target, ...]
+    path: Path | None = None
 
 
 def read_targets(path: Path) -> Targets:
@@ -70,7 +73,8 @@ def read_targets(path: Path) -> Targets:
     year = reader.integer("year", minimum=1900)
     lang = reader.text("lang", choices=("zh", "en"))
     targets = []
-    for table in reader.tables("targets", required=True):
+    lines = KeyLines(text)
+    for index, table in enumerate(reader.tables("targets", required=True)):
         measure = table.text("measure", "attendance") or "attendance"
         if not _MEASURE.match(measure):
             table.error(
@@ -90,14 +94,52 @@ def read_targets(path: Path) -> Targets:
                 measure=measure,
                 target=table.number("target", 0, required=True, minimum=0) or 0,
                 kinds=table.texts("kinds", choices=EVENT_KINDS),
+                line=lines.line_of(("targets", index, "measure")),
             )
         )
         table.finish()
     reader.finish()
     if reader.problems:
-        lines = KeyLines(text)
         raise EventFileError(LocatedProblem(path, lines.line_of(p.key), p) for p in reader.problems)
-    return Targets(title, year, lang, tuple(targets))
+    return Targets(title, year, lang, tuple(targets), path)
+
+
+def figures_of(report: Report) -> set[str]:
+    """Every ``figure.SECTION.KEY`` measure the plugins' report sections give for one event."""
+    found = set()
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}", inner)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            found.add(prefix)
+
+    for section in report.sections:
+        walk(f"figure.{section.id}", section.figures)
+    return found
+
+
+def check_measures(targets: Targets, reports: list[Report]) -> None:
+    """Refuse ``figure.`` measures that no event's report gives: a typo must not count 0."""
+    known = set().union(*(figures_of(r) for r in reports))
+    problems = []
+    for target in targets.targets:
+        if target.measure.startswith("figure.") and target.measure not in known:
+            hint = suggest(target.measure, sorted(known))
+            problem = Problem(
+                ("targets", target.id, "measure"),
+                f"no event in this roll-up reports {target.measure!r}{hint or ''}"
+                + ("" if hint else f"; measures given: {', '.join(sorted(known)) or 'none'}"),
+            )
+            problems.append(LocatedProblem(targets.path, target.line, problem))
+    if problems:
+        raise EventFileError(problems)
+
+
+def sessions(event) -> int:
+    """Sessions held (场次): schedule items that are sessions, not parts of one."""
+    return sum(item.kind == "session" for item in event.schedule)
 
 
 def measure(report: Report, name: str) -> float:
@@ -107,7 +149,7 @@ def measure(report: Report, name: str) -> float:
     if name == "events":
         return 1
     if name == "sessions":
-        return len(report.event.schedule)
+        return sessions(report.event)
     if name.startswith("audience."):
         return report.attendance["by_audience"].get(name.split(".", 1)[1], 0)
     _figure, section, path = name.split(".", 2)
@@ -130,6 +172,16 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         event = load_event(folder, plugins)
         with EventStore.open(event.db_path, migrations) as store:
             reports.append(gather(event, store, plugins))
+    warnings = []
+    if targets is not None:
+        check_measures(targets, reports)
+        if targets.year is not None:
+            for report in reports:
+                if report.event.start.year != targets.year:
+                    warnings.append(
+                        f"{report.event.folder}: the event is in {report.event.start.year}, "
+                        f"the targets are for {targets.year}"
+                    )
     lang = (targets.lang if targets and targets.lang else None) or reports[0].event.lang
     by_kind: dict[str, dict] = {}
     by_audience: Counter = Counter()
@@ -139,7 +191,7 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         kind = by_kind.setdefault(event.kind, {"events": 0, "attendance": 0, "sessions": 0})
         kind["events"] += 1
         kind["attendance"] += attendance["total"]
-        kind["sessions"] += len(event.schedule)
+        kind["sessions"] += sessions(event)
         by_audience.update(attendance["by_audience"])
         events.append(
             {
@@ -179,6 +231,7 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         "by_kind": by_kind,
         "by_audience": {a: by_audience[a] for a in AUDIENCES if by_audience[a]},
         "events": events,
+        "warnings": warnings,
     }
 
 
