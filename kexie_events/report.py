@@ -26,7 +26,7 @@ from kexie_events.plugins import Plugins
 from kexie_events.records import Attendance, ReportSection, Table
 from kexie_events.store import EventStore
 
-FORMATS = ("html", "docx", "md", "csv")
+FORMATS = ("html", "docx", "md", "csv", "xlsx")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 MEDIA_KIND = "report.media"
 
@@ -356,13 +356,18 @@ def _markdown_table(table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def csv_files(report: Report) -> dict[str, bytes]:
-    """Every table as a CSV file, safe to open in Excel and WPS."""
+def all_tables(report: Report) -> list[tuple[str, Table]]:
+    """Every table of the report with a file stem: attendance first, then the sections'."""
     tables = attendance_tables(report)
     for section in report.sections:
         for index, table in enumerate(section.tables, start=1):
             tables.append((f"{section.id}-{index}", table))
-    return {f"{stem}.csv": csv_bytes(table.header, table.rows) for stem, table in tables}
+    return tables
+
+
+def csv_files(report: Report) -> dict[str, bytes]:
+    """Every table as a CSV file, safe to open in Excel and WPS."""
+    return {f"{stem}.csv": csv_bytes(t.header, t.rows) for stem, t in all_tables(report)}
 
 
 def render_html(report: Report) -> str:
@@ -414,6 +419,11 @@ def write(report: Report, out: Path, formats: tuple[str, ...]) -> list[Path]:
         if "csv" in formats:
             for name, data in csv_files(report).items():
                 (staging / name).write_bytes(data)
+        if "xlsx" in formats:
+            from kexie_events.xlsx_export import workbook_bytes
+
+            tables = [(t.title, t.header, t.rows) for _stem, t in all_tables(report) if t.rows]
+            (staging / "report.xlsx").write_bytes(workbook_bytes(tables))
         (staging / "report.json").write_text(
             json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )

@@ -28,6 +28,7 @@ from kexie_events.report import Report, audience_label, gather
 from kexie_events.store import EventStore
 from kexie_events.tomlsource import KeyLines
 
+FORMATS = ("html", "docx", "csv", "xlsx")
 _MEASURE = re.compile(r"^(attendance|events|sessions|audience\.[a-z_]+|figure\.[\w-]+\.[\w.]+)$")
 
 
@@ -289,16 +290,21 @@ def tables(result: dict) -> dict[str, tuple[tuple, list[tuple]]]:
     }
 
 
-def write(result: dict, out: Path, folders: tuple[Path, ...] = ()) -> list[Path]:
-    """Write the roll-up as HTML, Word and CSV files into ``out``, replacing an earlier one.
+def write(
+    result: dict, out: Path, folders: tuple[Path, ...] = (), formats: tuple[str, ...] = FORMATS
+) -> list[Path]:
+    """Write the roll-up (HTML, Word, CSV, Excel) into ``out``, replacing an earlier one.
 
     ``out`` may only be a new or empty folder or an earlier roll-up (see ``output``); the event
     ``folders`` and the folders above them are refused.
     """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"unknown format {unknown[0]!r}; formats: {', '.join(FORMATS)}")
     with output.building(
         out, "kexie rollup", protect=folders, legacy=_rollup_of_old_release
     ) as staging:
-        names = _write_files(result, staging)
+        names = _write_files(result, staging, formats)
     return [out / name for name in names]
 
 
@@ -313,7 +319,7 @@ def _rollup_of_old_release(folder: Path) -> bool:
     )
 
 
-def _write_files(result: dict, out: Path) -> list[str]:
+def _write_files(result: dict, out: Path, formats: tuple[str, ...]) -> list[str]:
     import html
 
     from kexie_events.docx_writer import html_to_docx
@@ -341,8 +347,9 @@ def _write_files(result: dict, out: Path) -> list[str]:
         "events": pick(lang, "活动清单", "Events"),
     }
     for stem, (header, rows) in tables(result).items():
-        (out / f"{stem}.csv").write_bytes(csv_bytes(header, rows))
-        written.append(f"{stem}.csv")
+        if "csv" in formats:
+            (out / f"{stem}.csv").write_bytes(csv_bytes(header, rows))
+            written.append(f"{stem}.csv")
         if rows:
             parts.append(
                 f"<h2>{html.escape(titles[stem])}</h2><table><tr>"
@@ -363,6 +370,16 @@ def _write_files(result: dict, out: Path) -> list[str]:
         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;padding:3px}"
         "@page{size:A4;margin:20mm}</style></head><body>" + "".join(parts) + "</body></html>\n"
     )
-    (out / "rollup.html").write_text(page, encoding="utf-8")
-    (out / "rollup.docx").write_bytes(html_to_docx(page, title=result["title"], lang=lang))
-    return [*written, "rollup.html", "rollup.docx"]
+    if "html" in formats:
+        (out / "rollup.html").write_text(page, encoding="utf-8")
+        written.append("rollup.html")
+    if "docx" in formats:
+        (out / "rollup.docx").write_bytes(html_to_docx(page, title=result["title"], lang=lang))
+        written.append("rollup.docx")
+    if "xlsx" in formats:
+        from kexie_events.xlsx_export import workbook_bytes
+
+        sheets = [(titles[stem], header, rows) for stem, (header, rows) in tables(result).items()]
+        (out / "rollup.xlsx").write_bytes(workbook_bytes(sheets))
+        written.append("rollup.xlsx")
+    return written
