@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from kexie_events.cli import default_user, event_dir, open_event
+from kexie_events.cli import default_user, event_dir, now_during, open_event
 from kexie_events.errors import UsageError
 from kexie_events.fields import suggest
-from kexie_events.store import now
 
 
 @click.group()
@@ -22,7 +21,13 @@ def materials() -> None:
 @click.argument("item")
 @click.option("--quantity", type=int, required=True, help="How many were handed out or shown.")
 @click.option("--site", required=True, help="Site id.")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Day (default: today).")
+@click.option(
+    "--day",
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Day (default: today, when today is a day of the event).",
+)
 @click.option("--by", default=default_user, help="Who records it.")
 @click.pass_context
 def record_command(ctx, directory: Path, item: str, quantity: int, site: str, day, by) -> None:
@@ -41,7 +46,7 @@ def record_command(ctx, directory: Path, item: str, quantity: int, site: str, da
         raise UsageError(f"no site {site!r}")
     if quantity < 1:
         raise UsageError("--quantity must be at least 1")
-    day_value = day.date() if day else now().astimezone(event.tz).date()
     with store:
+        day_value = day.date() if day else now_during(event, "--date").date()
         record(store, found, site, day_value, quantity, by=by)
     click.echo(f"recorded {quantity} {found.name} at {site} on {day_value}")

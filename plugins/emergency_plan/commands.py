@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kexie_events.cli import default_user, event_dir, open_event, print_json
+from kexie_events.cli import default_user, event_dir, now_during, open_event, print_json
 from kexie_events.errors import UsageError
 
 
@@ -82,7 +82,7 @@ def incident() -> None:
     "--at",
     "when",
     type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
-    help="When, in the event's time zone (default: now).",
+    help="When, in the event's time zone (default: now, during the event's days).",
 )
 @click.option("--by", default=default_user, help="Who logs it.")
 @click.pass_context
@@ -91,8 +91,8 @@ def incident_add(ctx, directory: Path, kind, what, done, site, gate, when, by) -
     from kexie_plugins.emergency_plan.plan import log_incident
 
     _plugins, event, store = open_event(ctx, directory)
-    at = when.replace(tzinfo=event.tz) if when else None
     with store:
+        at = when.replace(tzinfo=event.tz) if when else now_during(event, "--at")
         log_incident(
             store, event, kind=kind, what=what, done=done, by=by, site=site, gate=gate, at=at
         )
