@@ -521,4 +521,3 @@ def _calendar_jobs(event: Event, store: EventStore, schedule: list[ScheduleItem]
 def forget_personal(event: Event) -> int:
     """After a privacy purge: drop cached kit files that print names (rebuilt without them)."""
     return _Cache(event.folder / CACHE_FOLDER).drop_personal()
-

@@ -4,7 +4,8 @@ An event uses it with a ``[plugins.observation]`` section. For a solar eclipse i
 type at each site, the contacts with the Sun's altitude and azimuth, magnitude, obscuration and
 duration; for a lunar eclipse the penumbral and umbral contacts; for a night event sunset,
 twilight and the Moon. The contacts become schedule items with reminders ("glasses on"), a
-document of observing times, warnings in ``kexie check`` and a report section.
+document of observing times, warnings in ``kexie check`` and a report section. When glasses may
+come off is decided in one place, ``eye_safety``; everything here prints what it decides.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from kexie_events import hookimpl
 from kexie_events.errors import Problem
-from kexie_events.i18n import pick, time_text
+from kexie_events.i18n import pick
 from kexie_events.model import ScheduleItem
 from kexie_events.records import Document, ReportSection, StatusLine, Table
 from kexie_plugins.observation.circumstances import (
@@ -22,10 +23,12 @@ from kexie_plugins.observation.circumstances import (
     circumstances,
     observed_sites,
     read_config,
-    record,
     records,
+    site_glasses_window,
+    site_record,
     uncertainty,
 )
+from kexie_plugins.observation.eye_safety import MINUTE, SECOND, GlassesOff, printed
 
 TEMPLATES = (Path(__file__).parent / "templates",)
 LABELS = {
@@ -109,6 +112,16 @@ def kexie_check_event(event):
                 "a clear horizon",
             )
             problems.append(Problem(where, message, "warning"))
+        if config.sky == "solar" and entry["type"] == "total" and not entry["glasses_off"]:
+            seconds = round(entry["duration_s"])
+            message = pick(
+                lang,
+                f"{site.name}的全食只有约{seconds}秒，计入时刻可能的偏差后无法公布安全的摘镜时刻，"
+                "观测镜须全程佩戴",
+                f"totality at {site.name} lasts only about {seconds} s, too short to announce "
+                "a safe moment to take glasses off: they stay on throughout",
+            )
+            problems.append(Problem(where, message, "warning"))
         first = next((n for n in ("c1", "p1") if entry.get(n)), None)
         last = next((n for n in ("c4", "p4") if entry.get(n)), None)
         for name, outside, key, zh, en in (
@@ -138,48 +151,112 @@ def kexie_check_event(event):
     return problems
 
 
+def window_text(window: GlassesOff | None, lang: str) -> str:
+    """``摘镜08:33至08:34`` / ``glasses off 08:33 to 08:34``, or that glasses stay on."""
+    if window is None:
+        return pick(lang, "全食过短，全程戴好观测镜", "totality too short, keep glasses on")
+    off, on = window.text(window.off), window.text(window.on)
+    return pick(lang, f"摘镜{off}至{on}", f"glasses off {off} to {on}")
+
+
+def _window_of(entry: dict) -> GlassesOff | None:
+    """The glasses-off window of a site's JSON record."""
+    if not entry.get("glasses_off"):
+        return None
+    off, on = (dt.datetime.fromisoformat(entry[k]) for k in ("glasses_off", "glasses_on"))
+    # Whole minutes unless whole minutes left no time between them (eye_safety).
+    return GlassesOff(off, on, seconds=bool(off.second or on.second))
+
+
+def _clock(name: str, moment: dt.datetime | None, step: dt.timedelta = SECOND) -> str:
+    """A contact or milestone as printed: ``08:32:56`` (to the second) or ``08:33``."""
+    if moment is None:
+        return ""
+    shown = printed(name, moment, step)
+    return f"{shown:%H:%M:%S}" if step == SECOND else f"{shown:%H:%M}"
+
+
 @hookimpl
 def kexie_status(event):
-    """The eclipse (or night) at each observed site."""
+    """The eclipse (or night) at each observed site, with the glasses-off window of a totality.
+
+    Eclipses come from ``records`` (the cache ``kexie check`` keeps), already rounded the way
+    ``eye_safety`` prints contacts.
+    """
     if not event.uses(NAME):
         return
     sky = read_config(event)[0].sky
-    for site in observed_sites(event):
-        result = circumstances(event, site)
-        if sky == "night":
+    lang = event.lang
+    sites = observed_sites(event)
+    if sky == "night":
+        for site in sites:
+            result = circumstances(event, site)
+            sunset = _clock("sunset", result.sunset, MINUTE)
+            dusk = _clock("dusk", result.dusk, MINUTE)
+            lit = round(result.moon_illumination * 100)
             yield StatusLine(
                 pick(
-                    event.lang,
-                    f"{site.name}：日落{time_text(result.sunset)}，天文昏影终{time_text(result.dusk)}，"
-                    f"月相照亮{round(result.moon_illumination * 100)}%",
-                    f"{site.name}: sunset {time_text(result.sunset)}, dark from "
-                    f"{time_text(result.dusk)}, Moon {round(result.moon_illumination * 100)}% lit",
+                    lang,
+                    f"{site.name}：日落{sunset}，天文昏影终{dusk}，月相照亮{lit}%",
+                    f"{site.name}: sunset {sunset}, dark from {dusk}, Moon {lit}% lit",
                 )
             )
-            continue
-        if result is None or not result.visible:
+        return
+    for site, entry in zip(sites, records(event), strict=True):
+        if entry["type"] is None:
             yield StatusLine(
-                pick(event.lang, f"{site.name}：本地不可见", f"{site.name}: not visible"), "warning"
+                pick(lang, f"{site.name}：本地不可见", f"{site.name}: not visible"), "warning"
             )
             continue
-        times = pick(event.lang, "，", ", ").join(
-            f"{label(n, event.lang)}{' ' if event.lang == 'en' else ''}{c.at:%H:%M:%S}"
-            for n, c in result.contacts.items()
-        )
+        parts = [
+            f"{label(n, lang)}{' ' if lang == 'en' else ''}{c['at'][11:19]}"
+            for n, c in entry["contacts"].items()
+        ]
+        if sky == "solar" and entry["type"] == "total":
+            parts.append(window_text(_window_of(entry), lang))
+        times = pick(lang, "，", ", ").join(parts)
         yield StatusLine(
-            f"{site.name}：{type_label(result.type, sky, event.lang)}，{times}"
-            if event.lang == "zh"
-            else f"{site.name}: {type_label(result.type, sky, event.lang)}, {times}"
+            pick(
+                lang,
+                f"{site.name}：{type_label(entry['type'], sky, lang)}，{times}",
+                f"{site.name}: {type_label(entry['type'], sky, lang)}, {times}",
+            )
         )
 
 
-def _minute(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(second=0, microsecond=0)
+def _contact_titles(kind: str | None, window: GlassesOff | None, lang: str) -> dict[str, str]:
+    """What the schedule tells people at the contacts of a solar eclipse, by the local type.
+
+    Only a total eclipse with a glasses-off window says glasses may come off. The ring of an
+    annular eclipse is as dangerous to look at as a partial phase, so its contacts say so.
+    """
+    titles = {"c1": pick(lang, "：戴好观测镜", ": glasses on")}
+    if kind == "total" and window:
+        titles["c2"] = pick(lang, "：全食开始，可以摘下观测镜", ": totality, glasses off")
+        titles["c3"] = pick(lang, "：立即戴回观测镜", ": glasses back on now")
+    elif kind == "total":
+        titles["c2"] = pick(
+            lang, "：全食过短，全程戴好观测镜", ": totality too short, keep glasses on"
+        )
+    elif kind == "annular":
+        titles["c2"] = pick(
+            lang, "：环食开始，继续戴好观测镜", ": annularity begins, keep glasses on"
+        )
+        titles["c3"] = pick(
+            lang, "：环食结束，继续戴好观测镜", ": annularity ends, keep glasses on"
+        )
+    return titles
 
 
 @hookimpl
 def kexie_schedule_items(event):
-    """Contacts as schedule items with reminders; the night's milestones for night events."""
+    """Contacts as schedule items with reminders; the night's milestones for night events.
+
+    Times follow ``eye_safety``: the totality item runs from the announced glasses-off time to
+    the glasses-on time and its alarm rings as it starts, never before second contact; the
+    glasses-on item and its alarm come at or before third contact. Other times are rounded to
+    the nearest minute (first contact, which asks for glasses on, down).
+    """
     if not event.uses(NAME):
         return
     config = read_config(event)[0]
@@ -195,42 +272,42 @@ def kexie_schedule_items(event):
             ):
                 moment = getattr(result, key)
                 if moment and event.start <= moment <= event.end:
+                    start = printed(key, moment, MINUTE)
                     yield ScheduleItem(
                         f"sky-{site.id}-{key}",
                         pick(lang, zh, en),
-                        _minute(moment),
-                        _minute(moment) + dt.timedelta(minutes=1),
+                        start,
+                        start + MINUTE,
                         site=site.id,
                         reminder_minutes=15,
                     )
             continue
         if result is None or not result.visible:
             continue
-        contacts = result.contacts
-        for name, contact in contacts.items():
-            title = label(name, lang)
+        window = site_glasses_window(event, site)
+        titles = _contact_titles(result.type, window, lang) if config.sky == "solar" else {}
+        for name, contact in result.contacts.items():
             description = pick(
                 lang,
-                f"精确时刻{contact.at:%H:%M:%S}（ΔT={result.delta_t:.1f}秒）",
-                f"at {contact.at:%H:%M:%S} (ΔT {result.delta_t:.1f} s)",
+                f"精确时刻{_clock(name, contact.at)}（ΔT={result.delta_t:.1f}秒）",
+                f"at {_clock(name, contact.at)} (ΔT {result.delta_t:.1f} s)",
             )
-            reminder = None
-            if config.sky == "solar":
-                if name == "c1":
-                    title += pick(lang, "：戴好观测镜", ": glasses on")
-                    reminder = config.glasses_on_minutes
-                elif name == "c2" and result.type == "total":
-                    title += pick(lang, "：全食开始，可以摘下观测镜", ": totality, glasses off")
-                    reminder = 1
-                elif name == "c3" and result.type == "total":
-                    title += pick(lang, "：立即戴回观测镜", ": glasses back on now")
-                    reminder = 1
-            start = _minute(contact.at)
+            start = printed(name, contact.at, MINUTE)
+            end, reminder = start + MINUTE, None
+            if config.sky == "solar" and name == "c1":
+                reminder = config.glasses_on_minutes
+            elif config.sky == "solar" and name in ("c2", "c3") and window:
+                # Each alarm rings as its item starts: glasses off at or after C2, back on at
+                # or before C3. An alarm a minute ahead would say "glasses off" before totality.
+                start = window.off if name == "c2" else window.on
+                end = window.on if name == "c2" else window.on + MINUTE
+                reminder = 0
+                description += pick(lang, "；", "; ") + window_text(window, lang)
             yield ScheduleItem(
                 f"sky-{site.id}-{name}",
-                title,
+                label(name, lang) + titles.get(name, ""),
                 start,
-                start + dt.timedelta(minutes=1),
+                end,
                 site=site.id,
                 description=description,
                 reminder_minutes=reminder,
@@ -249,10 +326,10 @@ def kexie_documents(event):
     if not event.uses(NAME):
         return
     config = read_config(event)[0]
-    rows = []
-    for site in observed_sites(event):
-        result = circumstances(event, site)
-        rows.append((site, result))
+    rows = [
+        (site, circumstances(event, site), site_glasses_window(event, site))
+        for site in observed_sites(event)
+    ]
     yield Document(
         "observing-times",
         pick(event.lang, "观测时刻表", "Observing times"),
@@ -264,6 +341,8 @@ def kexie_documents(event):
             "uncertainty": lambda result: uncertainty(result, config.delta_t is not None),
             "labels": {k: label(k, event.lang) for k in LABELS},
             "type_label": lambda kind: type_label(kind, config.sky, event.lang),
+            "clock": _clock,
+            "to_the_minute": lambda name, moment: printed(name, moment, MINUTE),
         },
         search_path=TEMPLATES,
         description=pick(
@@ -290,9 +369,7 @@ def kexie_report_sections(event):
         return
     config = read_config(event)[0]
     lang = event.lang
-    records = [
-        record(site.id, circumstances(event, site), config.sky) for site in observed_sites(event)
-    ]
+    records = [site_record(event, site) for site in observed_sites(event)]
     text = []
     if config.sky == "solar" and records and records[0]["type"]:
         first = records[0]

@@ -17,6 +17,7 @@ from kexie_events.errors import Problem
 from kexie_events.fields import TableReader, suggest
 from kexie_events.model import Event, Site
 from kexie_plugins.observation import sky as astro
+from kexie_plugins.observation.eye_safety import GlassesOff, glasses_off, printed
 
 NAME = "observation"
 KINDS = {"solar-eclipse": "solar", "lunar-eclipse": "lunar", "night-sky": "night"}
@@ -114,7 +115,7 @@ def circumstances(event: Event, site: Site):
 
 
 CACHE_FILE = ".sky-cache.json"
-CACHE_VERSION = "sky-3"  # bump when the computation changes its results
+CACHE_VERSION = "sky-4"  # bump when the computation changes its results
 
 
 def records(event: Event) -> list[dict]:
@@ -146,9 +147,7 @@ def records(event: Event) -> list[dict]:
             ]
         )
         if key not in cache:
-            cache[key] = record(
-                site.id, circumstances(event, site), config.sky, config.delta_t is not None
-            )
+            cache[key] = site_record(event, site)
             changed = True
         found.append(cache[key])
     if changed:
@@ -163,25 +162,80 @@ def uncertainty(result, fixed: bool) -> float:
     return astro.delta_t_uncertainty(result.contacts["max"].at.year, fixed)
 
 
-def record(site_id: str, result, sky: str, fixed_delta_t: bool = False) -> dict:
-    """The JSON record of one site (the ``kexie sky --json`` contract)."""
+def glasses_window(result, place: astro.Place, fixed: bool) -> GlassesOff | None:
+    """When glasses may come off at ``place``: only in totality, on the safe side of the forecast.
 
-    def iso(moment):
-        if moment is None:
-            return None
-        return (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0).isoformat()
+    A forecast Delta T may be off by ``uncertainty`` seconds either way, which moves both the
+    contacts and the edge of the path; so the eclipse is computed again at both ends of that
+    spread, and the window lies inside totality in all three. ``None`` for a partial or annular
+    eclipse, and for a totality too short to announce safely.
+    """
+    if result is None or result.type != "total" or "c2" not in result.contacts:
+        return None
+    spread = uncertainty(result, fixed)
+    forecasts = [result]
+    if spread:
+        around = result.contacts["max"].at.isoformat()
+        forecasts += [
+            _compute("solar", place.lat, place.lon, place.elevation, around, "UTC", delta_t)
+            for delta_t in (result.delta_t - spread, result.delta_t + spread)
+        ]
+    if any(f is None or f.type != "total" or "c2" not in f.contacts for f in forecasts):
+        return None  # within the spread this place may miss totality altogether
+    zone = result.contacts["c2"].at.tzinfo
+    return glasses_off(
+        (f.contacts["c2"].at.astimezone(zone) for f in forecasts),
+        (f.contacts["c3"].at.astimezone(zone) for f in forecasts),
+    )
+
+
+def site_glasses_window(event: Event, site: Site) -> GlassesOff | None:
+    """``glasses_window`` for an observed site of the event (``None`` unless a solar event)."""
+    config = read_config(event)[0]
+    if config.sky != "solar":
+        return None
+    place = astro.Place(site.lat, site.lon, site.elevation)
+    return glasses_window(circumstances(event, site), place, config.delta_t is not None)
+
+
+def site_record(event: Event, site: Site) -> dict:
+    """The JSON record of one observed site of the event, with its glasses-off window."""
+    config = read_config(event)[0]
+    return record(
+        site.id,
+        circumstances(event, site),
+        config.sky,
+        config.delta_t is not None,
+        site_glasses_window(event, site),
+    )
+
+
+def record(
+    site_id: str,
+    result,
+    sky: str,
+    fixed_delta_t: bool = False,
+    window: GlassesOff | None = None,
+) -> dict:
+    """The JSON record of one site (the ``kexie sky --json`` contract).
+
+    Times are to the second as ``eye_safety.printed`` rounds them (second contact up, first
+    and third down). A solar record has ``glasses_off`` and ``glasses_on``: ``window``, the
+    announced glasses-off time and glasses-on time, or ``null`` when glasses stay on.
+    """
+
+    def iso(moment, name=""):
+        return None if moment is None else printed(name, moment).isoformat()
 
     if sky == "night":
         return {
             "site": site_id,
             "type": "night",
             "date": result.date.isoformat(),
-            "sunset": iso(result.sunset),
-            "dusk": iso(result.dusk),
-            "dawn": iso(result.dawn),
-            "sunrise": iso(result.sunrise),
-            "moonrise": iso(result.moonrise),
-            "moonset": iso(result.moonset),
+            **{
+                key: iso(getattr(result, key))
+                for key in ("sunset", "dusk", "dawn", "sunrise", "moonrise", "moonset")
+            },
             "moon_phase": result.moon_phase,
             "moon_illumination": result.moon_illumination,
         }
@@ -192,9 +246,14 @@ def record(site_id: str, result, sky: str, fixed_delta_t: bool = False) -> dict:
             if sky == "solar"
             else ("p1", "u1", "u2", "max", "u3", "u4", "p4")
         )
-        return {**base, **dict.fromkeys(names)}
+        extra = ("glasses_off", "glasses_on") if sky == "solar" else ()
+        return {**base, **dict.fromkeys(names + extra)}
     contacts = {
-        name: {"at": iso(c.at), "altitude": round(c.altitude, 1), "azimuth": round(c.azimuth, 1)}
+        name: {
+            "at": iso(c.at, name),
+            "altitude": round(c.altitude, 1),
+            "azimuth": round(c.azimuth, 1),
+        }
         for name, c in result.contacts.items()
     }
     if sky == "solar":
@@ -202,9 +261,11 @@ def record(site_id: str, result, sky: str, fixed_delta_t: bool = False) -> dict:
             "site": site_id,
             "type": result.type,
             **{
-                n: iso(result.contacts[n].at) if n in result.contacts else None
+                n: iso(result.contacts[n].at, n) if n in result.contacts else None
                 for n in ("c1", "c2", "max", "c3", "c4")
             },
+            "glasses_off": iso(window.off) if window else None,
+            "glasses_on": iso(window.on) if window else None,
             "magnitude": result.magnitude,
             "obscuration": result.obscuration,
             "duration_s": result.duration_s,

@@ -57,10 +57,10 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
     from kexie_plugins.observation import sky as astro
     from kexie_plugins.observation.circumstances import (
         NAME,
-        circumstances,
+        glasses_window,
         observed_sites,
-        read_config,
         record,
+        site_record,
     )
 
     if directory is not None:
@@ -68,8 +68,7 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
         store.close()
         if not event.uses(NAME):
             raise UsageError(f"the event has no [plugins.{NAME}] section")
-        config = read_config(event)[0]
-        records = [record(s.id, circumstances(event, s), config.sky) for s in observed_sites(event)]
+        records = [site_record(event, s) for s in observed_sites(event)]
     else:
         if lat is None or lon is None or day is None:
             raise UsageError("give DIR, or --lat, --lon and --date")
@@ -86,7 +85,9 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
                 result = astro.solar_eclipse(place, noon, tz, delta_t)
             else:
                 result = astro.lunar_eclipse(place, noon, tz, delta_t)
-            found = record(f"{lat:.4f},{lon:.4f}", result, sky_kind)
+            fixed = delta_t is not None
+            window = glasses_window(result, place, fixed) if sky_kind == "solar" else None
+            found = record(f"{lat:.4f},{lon:.4f}", result, sky_kind, fixed, window)
             found["kind"] = sky_kind
             if kind or (
                 result is not None
@@ -104,6 +105,12 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
             click.echo(
                 f"  {name:4} {contact['at']}  alt {contact['altitude']:5.1f}°"
                 f"  az {contact['azimuth']:5.1f}°"
+            )
+        if entry["type"] == "total" and "glasses_off" in entry:
+            click.echo(
+                f"  glasses off {entry['glasses_off']}, back on {entry['glasses_on']}"
+                if entry["glasses_off"]
+                else "  totality too short to announce safely: glasses stay on"
             )
         for key in (
             "magnitude",
@@ -131,15 +138,19 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
 def next_command(lat, lon, elevation, years, zone, as_json) -> None:
     """The coming solar and lunar eclipses visible from a place."""
     from kexie_plugins.observation import sky as astro
-    from kexie_plugins.observation.circumstances import record
+    from kexie_plugins.observation.circumstances import glasses_window, record
 
     tz = _zone(zone)
     start = dt.datetime.now(dt.UTC)
-    found = astro.upcoming(astro.Place(lat, lon, elevation), start, years, tz)
+    place = astro.Place(lat, lon, elevation)
+    found = astro.upcoming(place, start, years, tz)
     records = []
     for eclipse in found:
         kind = "solar" if isinstance(eclipse, astro.SolarEclipse) else "lunar"
-        records.append(record(f"{lat:.4f},{lon:.4f}", eclipse, kind) | {"kind": kind})
+        window = glasses_window(eclipse, place, False) if kind == "solar" else None
+        records.append(
+            record(f"{lat:.4f},{lon:.4f}", eclipse, kind, False, window) | {"kind": kind}
+        )
     if as_json:
         print_json(records)
         return

@@ -22,8 +22,10 @@ is given for the site.
 Delta T (TT - UT) decides where on the Earth the shadow falls. By default it is Skyfield's
 built-in model: IERS values up to the present, a long-term fit beyond. For future eclipses
 Delta T is a forecast: its uncertainty grows by about a second every few years, and contact
-times shift with it one to one in the worst case, so public schedules are rounded to the
-minute. Set ``delta_t`` (seconds) to fix it; the value used is recorded with every result.
+times shift with it (somewhat more than second for second, as the path moves too), so the
+announced glasses-off time is computed at both ends of that spread (``eye_safety``). Set
+``delta_t`` (seconds) to fix it; the value used is recorded with every result. Instants are
+returned unrounded; whoever prints them rounds them.
 """
 
 from __future__ import annotations
@@ -319,9 +321,12 @@ def _universal_time(ts, seconds: float) -> dt.datetime:
 
 
 def _moment(ts, seconds: float, zone: ZoneInfo) -> dt.datetime:
-    """The instant in Universal Time, rounded to the second (as public schedules print it)."""
-    moment = _universal_time(ts, seconds) + dt.timedelta(microseconds=500_000)
-    return moment.replace(microsecond=0).astimezone(zone)
+    """The instant in Universal Time, in ``zone``, unrounded.
+
+    Whoever prints it rounds it (``eye_safety.printed``): second contact up, third down, so
+    that no printed time of totality begins before it or ends after it.
+    """
+    return _universal_time(ts, seconds).astimezone(zone)
 
 
 def solar_eclipse(
