@@ -171,6 +171,20 @@ def read_plan(event: Event) -> tuple[EmergencyPlan, list[Problem]]:
         )
         table.finish()
     reader.finish()
+    routed = {route.site for route in routes}
+    for site in event.sites:
+        if site.id not in routed:
+            reader.warning(
+                "evacuation",
+                pick(
+                    lang,
+                    f"场地“{site.name}”没有疏散路线（[[plugins.emergency-plan.evacuation]] "
+                    f'site = "{site.id}"），应急预案中只能写“由场地负责人现场确定”',
+                    f"site {site.id!r} ({site.name}) has no evacuation route "
+                    f'([[plugins.emergency-plan.evacuation]] site = "{site.id}"); the plan can '
+                    "only say the site manager will decide on the day",
+                ),
+            )
     if not contacts:
         reader.warning(
             (),
