@@ -242,7 +242,24 @@ def test_daily_admission_lets_a_ticket_in_once_a_day(make_event, run, plugins, m
 # --- offline -------------------------------------------------------------------------------
 
 
-def test_offline_bundle_checks_in_and_merges_idempotently(eclipse, run, tmp_path, plugins):
+@pytest.fixture
+def on_the_day(monkeypatch):
+    """Offline scans happen on the event's morning (a merge refuses other days), a second
+    apart, so that which scan came first is known."""
+    import datetime as dt
+    import itertools
+
+    seconds = itertools.count()
+    doors = dt.datetime(2027, 8, 2, 6, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(
+        "kexie_plugins.qr_checkin.commands.now",
+        lambda: doors + dt.timedelta(seconds=next(seconds)),
+    )
+
+
+def test_offline_bundle_checks_in_and_merges_idempotently(
+    eclipse, run, tmp_path, plugins, on_the_day
+):
     codes = codes_of(run, eclipse)
     laptop, tablet = tmp_path / "laptop.bundle", tmp_path / "tablet.bundle"
     assert run("bundle", eclipse, laptop, "--device", "laptop").exit_code == 0
@@ -278,7 +295,7 @@ def test_offline_bundle_checks_in_and_merges_idempotently(eclipse, run, tmp_path
     assert one["by_gate"]["north"]["admitted"] == 1  # the earliest admission of ticket 1 wins
 
 
-def test_merge_reports_late_scans_by_device(eclipse, run, tmp_path):
+def test_merge_reports_late_scans_by_device(eclipse, run, tmp_path, on_the_day):
     codes = codes_of(run, eclipse)
     bundle = tmp_path / "b.bundle"
     run("bundle", eclipse, bundle, "--device", "village-laptop")

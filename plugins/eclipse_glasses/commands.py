@@ -28,8 +28,13 @@ def import_command(ctx, directory: Path, csv_file: Path) -> None:
     event = load_event(directory, plugins_of(ctx), plugin_checks=False)
     if not event.uses(NAME):
         raise UsageError(f"the event has no [plugins.{NAME}] section")
-    count = import_allocations(event, csv_file)
-    click.echo(f"{count} units imported")
+    count, changed, warnings = import_allocations(event, csv_file)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if changed:
+        click.echo(f"{count} units imported")
+    else:
+        click.echo(f"{count} units: the event's allocations are already this file; nothing changed")
 
 
 @glasses.command(name="handout")

@@ -6,14 +6,14 @@ inside the same transaction that would record it.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
+import re
 from pathlib import Path
 
 import attrs
 
+from kexie_events.csv_import import ImportRefused, read_table
 from kexie_events.errors import KexieError, Problem, UsageError
 from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import pick
@@ -90,42 +90,43 @@ class GlassesPlan:
         return max(0, self.need - self.stock)
 
 
-def read_allocations(path: Path, lang: str = "en") -> tuple[list[Allocation], list[str]]:
-    """Units from a CSV (name, contact, pairs); every bad row is reported with its line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return [], [f"{path}: no such file"]
-    except UnicodeDecodeError:
-        return [], [f"{path}: not UTF-8 text; save the CSV as UTF-8"]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in ("name", "pairs") if c not in header]
-    unknown = [h for h in header if h not in ("name", "contact", "pairs")]
-    if missing or unknown:
-        hints = [f"unknown column {h!r}{suggest(h, ['name', 'contact', 'pairs'])}" for h in unknown]
-        return [], [
-            f"{path}:1: expected the columns name, contact, pairs"
-            + "".join(f"; {h}" for h in hints)
-        ]
-    units, problems, seen = [], [], {}
-    for line, row in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-        name, raw = row.get("name", ""), row.get("pairs", "")
+ALLOCATION_COLUMNS = ("name", "contact", "pairs")
+MAX_PAIRS = 1_000_000
+
+
+@attrs.frozen
+class AllocationsFile:
+    """A CSV of units as read: the units, every problem (with its line) and the warnings."""
+
+    units: tuple[Allocation, ...]
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def read_allocations(path: Path) -> AllocationsFile:
+    """Units from a CSV (name, contact, pairs), read strictly (see
+    :mod:`kexie_events.csv_import`); every bad row is reported with its line."""
+    if not path.exists():
+        return AllocationsFile((), (f"{path}: no such file",), ())
+    table = read_table(
+        path, columns=ALLOCATION_COLUMNS, required=("name", "pairs"), unique=("name",)
+    )
+    units, problems = [], list(table.problems)
+    for row in table.rows:
+        name, raw = row.values["name"], row.values["pairs"]
         if not name:
-            problems.append(f"{path}:{line}: the unit's name is empty")
-            continue
-        if name in seen:
-            problems.append(f"{path}:{line}: {name!r} is listed twice (first on line {seen[name]})")
-            continue
-        seen[name] = line
-        if not raw.isdigit():
+            problems.append(table.at(row.line, "the unit's name is empty"))
+        elif not re.fullmatch(r"[0-9]+", raw):
             problems.append(
-                f"{path}:{line}: pairs for {name!r} must be a whole number, got {raw!r}"
+                table.at(row.line, f"pairs for {name!r} must be a whole number, got {raw!r}")
             )
-            continue
-        units.append(Allocation(line, name, row.get("contact", ""), int(raw)))
-    return units, problems
+        elif int(raw) > MAX_PAIRS:
+            problems.append(
+                table.at(row.line, f"pairs for {name!r}: {raw} is more than {MAX_PAIRS:,}")
+            )
+        else:
+            units.append(Allocation(row.line, name, row.values["contact"], int(raw)))
+    return AllocationsFile(tuple(units), tuple(problems), table.warnings)
 
 
 def _split(total: int, gates: list[str]) -> dict[str, int]:
@@ -146,9 +147,12 @@ def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
     allocations: list[Allocation] = []
     path = event.folder / file_name
     if path.exists() or reader.has("allocations"):
-        allocations, errors = read_allocations(path, event.lang)
-        for error in errors:
+        found = read_allocations(path)
+        allocations = list(found.units)
+        for error in found.problems:
             reader.error("allocations", error)
+        for warning in found.warnings:
+            reader.warning("allocations", warning)
     onsite = math.ceil(onsite_people * per_person * (1 + margin))
     gates = [
         g
@@ -189,19 +193,26 @@ def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
     return plan, reader.problems
 
 
-def import_allocations(event: Event, source: Path) -> int:
-    """Check a CSV of units and copy it into the event folder, all or nothing."""
-    units, errors = read_allocations(source, event.lang)
-    if errors:
-        raise UsageError("\n".join(errors) + "\nnothing was imported")
-    if not units:
+def import_allocations(event: Event, source: Path) -> tuple[int, bool, tuple[str, ...]]:
+    """Check a CSV of units and copy it into the event folder, all or nothing.
+
+    Returns the number of units, whether the event's file changed (importing the file that is
+    already the event's changes nothing) and the warnings to show.
+    """
+    found = read_allocations(source)
+    if found.problems:
+        raise ImportRefused(found.problems)
+    if not found.units:
         raise UsageError(f"{source}: no units in the file")
     name = read_plan(event)[0].allocations_file
     target = event.folder / name
+    data = source.read_bytes()
+    if target.exists() and target.read_bytes() == data:
+        return len(found.units), False, found.warnings
     temporary = target.with_suffix(".importing")
-    temporary.write_bytes(source.read_bytes())
+    temporary.write_bytes(data)
     os.replace(temporary, target)
-    return len(units)
+    return len(found.units), True, found.warnings
 
 
 def handed_out(store: EventStore) -> dict:

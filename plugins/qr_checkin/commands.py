@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import attrs
 import click
 
 from kexie_events.cli import default_user, event_dir, open_event, print_json
-from kexie_events.errors import UsageError
+from kexie_events.errors import KexieError, UsageError
 from kexie_events.store import now
 
 
@@ -46,9 +47,11 @@ def import_command(ctx, directory: Path, csv_file: Path, by) -> None:
     from kexie_plugins.qr_checkin import tickets as ticket_book
 
     _plugins, event, store = open_event(ctx, directory)
-    people = ticket_book.read_registrations(event, csv_file)
     with store:
-        numbers = ticket_book.issue(event, store, len(people), by=by, people=people)
+        registrations = ticket_book.read_registrations(event, csv_file)
+        for warning in registrations.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        numbers = ticket_book.import_registrations(event, store, registrations, by=by)
     click.echo(f"imported {len(numbers)} registrations: {numbers.start:06d}–{numbers.stop - 1:06d}")
 
 
@@ -112,12 +115,25 @@ def bundle(ctx, directory: Path, out: Path, device: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_context
 def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) -> None:
-    """Check one code (or ticket number) in, offline; exit 0 when admitted, 1 otherwise."""
-    from kexie_plugins.qr_checkin.admission import Gatekeeper, site_of_gate
+    """Check one code (or ticket number) in, offline; exit 0 when admitted, 1 otherwise.
+
+    What is recorded is checked as the live API and ``kexie journal merge`` check it; with a
+    bundle, a scan more than a day outside the event (a clock set wrong) is not recorded.
+    """
+    from kexie_events import inputs
+    from kexie_plugins.qr_checkin.admission import Gatekeeper
     from kexie_plugins.qr_checkin.bundle import Bundle
     from kexie_plugins.qr_checkin.config import read_config
     from kexie_plugins.qr_checkin.tickets import verifier_for
 
+    code = inputs.text(code, "code", lang="en", limit=inputs.CODE_LIMIT)
+    gate = inputs.text(gate, "gate", lang="en", label="--gate", limit=inputs.NAME_LIMIT)
+    site = inputs.text(
+        site, "site", lang="en", label="--site", limit=inputs.NAME_LIMIT, required=False
+    )
+    by = inputs.text(by, "by", lang="en", label="--by", limit=inputs.NAME_LIMIT)
+    at = now()
+    outside = None
     if source.is_dir():
         _plugins, event, store = open_event(ctx, source)
         db = store.connection
@@ -128,14 +144,20 @@ def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) ->
     else:
         opened = Bundle.open(source)
         db, keeper, sites = opened.db, opened.keeper, opened.sites
+        outside = opened.outside_event(at)
     try:
+        if outside:
+            raise UsageError(
+                f"not recorded: this computer's clock says {outside}, so no merge would take "
+                "the scan; set the clock"
+            )
+        site = inputs.site_of_gate(sites, gate, site, lang="en")
         try:
-            site = site_of_gate(sites, gate, site)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-        answer = keeper.check_in(
-            db, code=code, scan_id=uuid.uuid4().hex, gate=gate, site=site, by=by, at=now()
-        )
+            answer = keeper.check_in(
+                db, code=code, scan_id=uuid.uuid4().hex, gate=gate, site=site, by=by, at=at
+            )
+        except sqlite3.Error as error:  # a read-only or full disk: the scan was rolled back
+            raise KexieError(f"{source}: the scan was not recorded: {error}") from None
     finally:
         db.close()
     if as_json:
@@ -162,12 +184,16 @@ def journal() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print what each bundle brought as JSON.")
 @click.pass_context
 def merge_command(ctx, directory: Path, bundles: tuple[Path, ...], as_json: bool) -> None:
-    """Merge bundles' journals: idempotent, any order, earliest admission wins."""
+    """Merge bundles' journals: idempotent, any order, earliest admission wins.
+
+    Every row of every bundle is checked first; one bad row refuses the merge, and nothing is
+    written (see docs/checkin.md).
+    """
     from kexie_plugins.qr_checkin.bundle import merge
 
-    _plugins, _event, store = open_event(ctx, directory)
+    _plugins, event, store = open_event(ctx, directory)
     with store:
-        results = [merge(store, path) for path in bundles]
+        results = merge(event, store, bundles)
     if as_json:
         print_json([attrs.asdict(r) for r in results])
         return

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import sqlite3
 from pathlib import Path
 
 import attrs
 
+from kexie_events.csv_import import ImportRefused, read_table
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.fields import suggest
 from kexie_events.model import AUDIENCES, Event
@@ -71,81 +71,118 @@ def issue(
     by: str,
     site: str | None = None,
     audience: str | None = None,
-    people: list[dict] | None = None,
 ) -> range:
-    """Issue ``count`` tickets (or one per person in ``people``) in one transaction."""
-    if people is None:
-        if count < 1:
-            raise UsageError("--count must be at least 1")
-        _check_site_audience(event, site, audience)
-        people = [{"site": site, "audience": audience} for _ in range(count)]
+    """Issue ``count`` anonymous tickets in one transaction."""
+    if count < 1:
+        raise UsageError("--count must be at least 1")
+    _check_site_audience(event, site, audience)
+    people = [{"site": site, "audience": audience} for _ in range(count)]
     signer = signer_for(event, store)
     with store.transaction() as db:
-        last = db.execute("SELECT COALESCE(MAX(number), 0) FROM qr_tickets").fetchone()[0]
-        numbers = range(last + 1, last + 1 + len(people))
-        codes = signer.codes(numbers)
-        batch = f"{now().astimezone(event.tz):%Y%m%d-%H%M%S}-{numbers.start}"
-        issued_at = now().isoformat()
-        db.executemany(
-            "INSERT INTO qr_tickets (number, code, site, audience, name, phone, batch,"
-            " issued_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    n,
-                    code,
-                    p.get("site"),
-                    p.get("audience"),
-                    p.get("name"),
-                    p.get("phone"),
-                    batch,
-                    issued_at,
-                    by,
-                )
-                for n, code, p in zip(numbers, codes, people, strict=True)
-            ],
-        )
+        return _insert(event, db, signer, people, by=by)
+
+
+def _insert(
+    event: Event, db: sqlite3.Connection, signer: Signer, people: list[dict], *, by: str
+) -> range:
+    """Sign and insert one ticket per person, inside the caller's transaction."""
+    last = db.execute("SELECT COALESCE(MAX(number), 0) FROM qr_tickets").fetchone()[0]
+    numbers = range(last + 1, last + 1 + len(people))
+    codes = signer.codes(numbers)
+    batch = f"{now().astimezone(event.tz):%Y%m%d-%H%M%S}-{numbers.start}"
+    issued_at = now().isoformat()
+    db.executemany(
+        "INSERT INTO qr_tickets (number, code, site, audience, name, phone, batch,"
+        " issued_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                n,
+                code,
+                p.get("site"),
+                p.get("audience"),
+                p.get("name"),
+                p.get("phone"),
+                batch,
+                issued_at,
+                by,
+            )
+            for n, code, p in zip(numbers, codes, people, strict=True)
+        ],
+    )
     return numbers
 
 
-def read_registrations(event: Event, path: Path) -> list[dict]:
-    """Read a registration CSV (name, phone, audience, site); every bad row is reported."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text))
-    expected = ["name", "phone", "audience", "site"]
-    header = [h.strip() for h in reader.fieldnames or []]
-    unknown = [h for h in header if h not in expected]
-    if "name" not in header or unknown:
-        hint = "; ".join(f"unknown column {h!r}{suggest(h, expected)}" for h in unknown)
-        raise UsageError(
-            f"{path}:1: expected columns {', '.join(expected)}" + (f"; {hint}" if hint else "")
-        )
-    sites = {s.id for s in event.sites}
-    people, problems = [], []
-    for line, row in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-        name, site, audience = row.get("name"), row.get("site") or None, row.get("audience") or None
+REGISTRATION_COLUMNS = ("name", "phone", "audience", "site")
+
+
+@attrs.frozen
+class Registrations:
+    """The people of a registration CSV, checked, with the warnings to show (extra columns)."""
+
+    path: Path
+    people: tuple[dict, ...]
+    lines: tuple[int, ...]
+    warnings: tuple[str, ...]
+
+
+def read_registrations(event: Event, path: Path) -> Registrations:
+    """Read a registration CSV (name, phone, audience, site); ``ImportRefused`` lists every
+    problem with its line (see :mod:`kexie_events.csv_import`)."""
+    table = read_table(path, columns=REGISTRATION_COLUMNS, required=("name",))
+    problems = list(table.problems)
+    sites = sorted(s.id for s in event.sites)
+    people, lines = [], []
+    for row in table.rows:
+        name, phone = row.values["name"], row.values["phone"] or None
+        site, audience = row.values["site"] or None, row.values["audience"] or None
         if not name:
-            problems.append(f"{path}:{line}: name is empty")
+            problems.append(table.at(row.line, "name is empty"))
         if site and site not in sites:
-            problems.append(f"{path}:{line}: no site {site!r}{suggest(site, sorted(sites))}")
+            problems.append(table.at(row.line, f"no site {site!r}{suggest(site, sites)}"))
         if audience and audience not in AUDIENCES:
             problems.append(
-                f"{path}:{line}: audience {audience!r} is not one of {', '.join(AUDIENCES)}"
-                f"{suggest(audience, AUDIENCES)}"
+                table.at(
+                    row.line,
+                    f"audience {audience!r} is not one of {', '.join(AUDIENCES)}"
+                    f"{suggest(audience, AUDIENCES)}",
+                )
             )
-        people.append(
-            {"name": name, "phone": row.get("phone") or None, "site": site, "audience": audience}
-        )
+        people.append({"name": name, "phone": phone, "site": site, "audience": audience})
+        lines.append(row.line)
     if problems:
-        raise UsageError("\n".join(problems) + "\nnothing was imported")
+        raise ImportRefused(problems)
     if not people:
         raise UsageError(f"{path}: no registrations in the file")
-    return people
+    return Registrations(path, tuple(people), tuple(lines), table.warnings)
+
+
+def import_registrations(
+    event: Event, store: EventStore, registrations: Registrations, *, by: str
+) -> range:
+    """Issue one ticket per registration, in one transaction; none at all when any of them
+    was imported before (the same name, phone, audience and site as an existing ticket)."""
+    signer = signer_for(event, store)
+    with store.transaction() as db:
+        existing = {
+            tuple(value or "" for value in person): number
+            for number, *person in db.execute(
+                "SELECT number, name, phone, audience, site FROM qr_tickets WHERE name IS NOT NULL"
+            )
+        }
+        problems = [
+            f"{registrations.path}:{line}: {person['name']!r} was imported before "
+            f"(ticket {existing[_identity(person)]:06d})"
+            for line, person in zip(registrations.lines, registrations.people, strict=True)
+            if _identity(person) in existing
+        ]
+        if problems:
+            raise ImportRefused(problems)
+        return _insert(event, db, signer, list(registrations.people), by=by)
+
+
+def _identity(person: dict) -> tuple[str, ...]:
+    """What makes two registrations the same: every column (empty and missing are equal)."""
+    return tuple(person[column] or "" for column in REGISTRATION_COLUMNS)
 
 
 def listing(store: EventStore) -> list[Ticket]:
