@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Migration,
         PersonalData,
         PhaseChange,
+        PublicNote,
         ReportSection,
         StatusLine,
         VolunteerAction,
@@ -230,5 +231,17 @@ def kexie_personal_data(event: Event, store: EventStore, remove: bool) -> Iterab
     :param event: the loaded event.
     :param store: the event's store.
     :param remove: ``False`` to count only, ``True`` to remove and return what was removed.
+    """
+
+
+@hookspec
+def kexie_public_notes(event: Event) -> Iterable[PublicNote]:
+    """Tell the public what they need to know to come: the public notice (公告) lists it.
+
+    Return ``PublicNote`` records, written for a member of the public in the event's language:
+    how to get a ticket or sign up, what to bring, a safety rule. The notice prints them in
+    ``order`` under its "please note" heading, before the general rules of conduct.
+
+    :param event: the loaded event.
     """
 

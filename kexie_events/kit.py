@@ -28,7 +28,7 @@ from kexie_events.errors import KexieError
 from kexie_events.i18n import count_text, date_text, moment_text, pick, time_text
 from kexie_events.model import Event, MaterialLine, ScheduleItem
 from kexie_events.plugins import Plugins
-from kexie_events.records import Document, KitFile
+from kexie_events.records import Document, KitFile, PublicNote
 from kexie_events.store import EventStore
 
 CORE_TEMPLATES = Path(__file__).parent / "kit_templates"
@@ -73,6 +73,12 @@ def full_schedule(event: Event, plugins: Plugins) -> list[ScheduleItem]:
         ids.add(item.id)
         items.append(item)
     return sorted(items, key=lambda item: (item.start, item.id))
+
+
+def public_notes(event: Event, plugins: Plugins) -> list[PublicNote]:
+    """What every plugin tells the public to know before coming, in order."""
+    notes = plugins.collect("kexie_public_notes", PublicNote, event=event)
+    return sorted(notes, key=lambda note: note.order)
 
 
 def all_materials(event: Event, plugins: Plugins) -> list[MaterialLine]:
@@ -297,6 +303,7 @@ class _Renderer:
         self.event = event
         self.schedule = schedule
         self.materials = materials
+        self.notes = public_notes(event, plugins)
         self.store = store
         self.folders = [event.folder / "templates"]
         template_name = store.meta("template")
@@ -317,6 +324,7 @@ class _Renderer:
             "lang": self.event.lang,
             "schedule": self.schedule,
             "materials": self.materials,
+            "public_notes": self.notes,
             "sites": sites,
             **extra,
         }

@@ -295,3 +295,18 @@ class PersonalData:
     records: int
     plugin: str = ""
 
+
+@frozen
+class PublicNote:
+    """Something a member of the public needs to know to come, for the public notice (公告).
+
+    Attributes:
+        text: one or two sentences in the event's language (how to get a ticket, what to bring,
+            a safety rule).
+        order: place among the notes (lower first); safety rules come first.
+    """
+
+    text: str
+    order: int = 100
+    plugin: str = ""
+

@@ -88,6 +88,10 @@ class Recorder:
         self.calls.append(("kexie_report_sections", None))
 
     @hookimpl
+    def kexie_public_notes(self):
+        self.calls.append(("kexie_public_notes", None))
+
+    @hookimpl
     def kexie_personal_data(self, remove):
         self.calls.append(("kexie_personal_data", remove))
 
@@ -141,11 +145,12 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     assert names[web + 1] == "kexie_volunteer_actions"
     assert names.index("kexie_documents") < web
     kit = names.index("kexie_schedule_items")
-    assert names[kit : kit + 4] == [
+    assert names[kit : kit + 5] == [
         "kexie_schedule_items",
         "kexie_materials",
         "kexie_documents",
         "kexie_kit_files",
+        "kexie_public_notes",
     ]
     assert names.index("kexie_phase_changed") < kit
     assert set(names) | {name for name, _ in purge_calls} == set(HOOKS)

@@ -267,3 +267,13 @@ def kexie_report_sections(event, store):
     yield ReportSection(
         NAME, pick(lang, "日食观测镜", "Eclipse glasses"), figures, text, tables, order=20
     )
+
+
+@hookimpl
+def kexie_public_notes(event):
+    """The eye-safety rule and how to get glasses, for the public notice."""
+    if not event.uses(NAME):
+        return []
+    from kexie_plugins.eclipse_glasses.notice import public_notes
+
+    return public_notes(event, read_plan(event)[0], _local_type(event))

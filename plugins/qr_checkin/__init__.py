@@ -106,3 +106,13 @@ def kexie_personal_data(store, remove):
 
     return personal_data(store, remove)
 
+
+@hookimpl
+def kexie_public_notes(event):
+    """How to get a ticket and get in, for the public notice."""
+    if not event.uses(NAME):
+        return []
+    from kexie_plugins.qr_checkin.config import read_config
+    from kexie_plugins.qr_checkin.notice import public_notes
+
+    return public_notes(event, read_config(event)[0])

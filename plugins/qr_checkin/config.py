@@ -19,10 +19,12 @@ class QrConfig:
     Attributes:
         admission: ``once`` (a ticket admits once) or ``daily`` (once per day of the event).
         ticket_note: a line printed on every ticket (where to enter, what to bring).
+        notice: what the public notice says about tickets, replacing the default sentence.
     """
 
     admission: str = "once"
     ticket_note: str = ""
+    notice: str = ""
 
 
 def read_config(event: Event) -> tuple[QrConfig, list[Problem]]:
@@ -32,6 +34,7 @@ def read_config(event: Event) -> tuple[QrConfig, list[Problem]]:
     config = QrConfig(
         admission=reader.text("admission", default, choices=RULES),
         ticket_note=reader.text("ticket_note", "") or "",
+        notice=reader.text("notice", "") or "",
     )
     reader.finish()
     return config, reader.problems
