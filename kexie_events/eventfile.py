@@ -24,6 +24,7 @@ from kexie_events.model import (
     LANGUAGES,
     SCHEDULE_KINDS,
     SITE_KINDS,
+    TOP_LEVEL_SECTIONS,
     Event,
     MaterialLine,
     Media,
@@ -165,6 +166,7 @@ def parse_event(
     report = _report_notes(top)
     privacy = _privacy(top)
     plugins = _plugin_sections(top, plugin_names, disabled)
+    top_level = _top_level_sections(top, plugins, plugin_names, disabled)
     top.finish()
 
     single_day = start and end and start.date() == end.date()
@@ -200,6 +202,7 @@ def parse_event(
         report=report,
         privacy=privacy,
         plugins=plugins,
+        top_level_sections=top_level,
     )
     return event, problems
 
@@ -381,6 +384,29 @@ def _privacy(top: TableReader) -> Privacy:
         days = DEFAULT_RETAIN_DAYS
     section.finish()
     return Privacy(retain_days=days)
+
+
+def _top_level_sections(
+    top: TableReader, plugins: dict, plugin_names: list[str] | None, disabled: frozenset[str]
+) -> frozenset[str]:
+    """Move top-level plugin sections (``[registration]``) in with the ``[plugins.*]`` ones."""
+    found = set()
+    for name in TOP_LEVEL_SECTIONS:
+        if not top.has(name):
+            continue
+        config = top.raw(name)
+        if not isinstance(config, dict):
+            top.error(name, f"expected a table [{name}]")
+        elif name in plugins:
+            top.error(name, f"[{name}] and [plugins.{name}] are the same section; keep one")
+        elif name in disabled:
+            top.warning(name, f"plugin {name!r} is disabled; [{name}] is ignored")
+        elif plugin_names is not None and name not in plugin_names:
+            top.error(name, f"[{name}] needs the {name!r} plugin, which is not installed")
+        else:
+            plugins[name] = config
+            found.add(name)
+    return frozenset(found)
 
 
 def _plugin_sections(

@@ -185,6 +185,9 @@ class ReportNotes:
 
 
 SCHEDULE_KINDS = ("session", "part")
+# Plugins whose section is a top-level table of event.toml, because organisers think of it as
+# part of the event rather than of a plugin: ``[registration]`` is ``[plugins.registration]``.
+TOP_LEVEL_SECTIONS = ("registration",)
 DEFAULT_RETAIN_DAYS = 30
 
 
@@ -218,6 +221,8 @@ class Event:
         materials: what the organiser lists by hand (arches, banners); plugins add their own.
         privacy: how long personal data is kept (``[privacy]``).
         plugins: the raw ``[plugins.NAME]`` tables; each plugin reads and checks its own.
+        top_level_sections: plugins whose section stands at the top of the file instead
+            (``[registration]``); see :data:`TOP_LEVEL_SECTIONS`.
     """
 
     folder: Path
@@ -241,6 +246,7 @@ class Event:
     report: ReportNotes = field(factory=ReportNotes)
     privacy: Privacy = field(factory=Privacy)
     plugins: Mapping[str, Mapping[str, Any]] = field(factory=dict)
+    top_level_sections: frozenset[str] = frozenset()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -267,6 +273,11 @@ class Event:
     def plugin_config(self, name: str) -> Mapping[str, Any] | None:
         """The ``[plugins.NAME]`` table, or ``None`` when the event does not use that plugin."""
         return self.plugins.get(name)
+
+    def section_path(self, name: str) -> tuple[str, ...]:
+        """Where plugin ``name``'s section is in the file: ``("plugins", name)``, or
+        ``(name,)`` for a plugin whose section stands at the top (``[registration]``)."""
+        return (name,) if name in self.top_level_sections else ("plugins", name)
 
     @property
     def db_path(self) -> Path:
