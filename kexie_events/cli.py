@@ -43,6 +43,28 @@ def default_user() -> str:
         return "unknown"
 
 
+def now_during(event, option: str):
+    """The current time in the event's zone, when today is one of the event's days.
+
+    Commands that record a fact default to now; outside the event's dates that default is
+    almost always a mistake (an entry typed in the office a week later), so ``option`` must
+    be given instead.
+    """
+    import datetime as dt
+
+    from kexie_events.errors import UsageError
+    from kexie_events.i18n import date_text
+
+    moment = dt.datetime.now(event.tz)
+    if moment.date() not in event.days:
+        first, last = event.days[0], event.days[-1]
+        raise UsageError(
+            f"today ({moment.date()}) is not a day of the event ({first} to {last}); give "
+            f"{option} to say when it happened ({date_text(first, 'en')})"
+        )
+    return moment
+
+
 def report_error(error: KexieError) -> None:
     """Print a user error (every located problem of an event file) to stderr."""
     if isinstance(error, EventFileError):
@@ -144,12 +166,24 @@ def print_json(data) -> None:
 @click.pass_context
 def check(ctx: click.Context, directory: Path) -> None:
     """Check DIR/event.toml and every plugin's section; exit 2 on any error."""
-    from kexie_events.eventfile import check_event
+    from kexie_events.eventfile import check_event, locate
 
-    checked = check_event(directory, plugins_of(ctx))
-    for warning in checked.warnings:
-        click.echo(str(warning), err=True)
+    plugins = plugins_of(ctx)
+    checked = check_event(directory, plugins)
     event = checked.event
+    warnings = list(checked.warnings)
+    if event.db_path.exists():
+        import datetime as dt
+
+        from kexie_events import privacy
+        from kexie_events.store import EventStore
+
+        with EventStore.open(event.db_path, _migrations(plugins)) as store:
+            today = dt.datetime.now(event.tz).date()
+            overdue = privacy.overdue(event, store, plugins, today)
+        warnings += locate(event, [overdue] if overdue else [])
+    for warning in warnings:
+        click.echo(str(warning), err=True)
     click.echo(
         f"ok: {event.toml_path}: {event.title} "
         f"({len(event.sites)} sites, {len(event.schedule)} schedule items, "
@@ -257,11 +291,15 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
 @click.pass_context
 def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: bool) -> None:
     """Run the volunteer check-in app for phones at the gates."""
+    import ipaddress
+
     import uvicorn
 
-    from kexie_events.web import create_app
+    from kexie_events.i18n import pick
+    from kexie_events.web import create_app, server_options
 
     app = create_app(directory, plugins_of(ctx))
+    lang = app.state.kexie.event.lang
     addresses = _addresses(host)
     tls = {}
     if use_https:
@@ -271,15 +309,36 @@ def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: 
         tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     scheme = "https" if use_https else "http"
     urls = [f"{scheme}://{address}:{port}/" for address in addresses]
-    click.echo(f"check-in app for {app.state.kexie.event.title}")
+    click.echo(pick(lang, "验票系统：", "check-in app for ") + app.state.kexie.event.title)
     for url in urls:
         click.echo(f"  {url}")
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name
+        local = host == "localhost"
+    if not local and not use_https:
+        click.echo(
+            pick(
+                lang,
+                "警告：未使用 --https，志愿者的登录码会以明文经过无线网络，同一网络中的任何人"
+                "都能截获并冒用。请加上 --https 运行。",
+                "warning: without --https, volunteers' login tokens cross the Wi-Fi in clear"
+                " text; anyone on the same network can read and use them. Run with --https.",
+            ),
+            err=True,
+        )
     if host == "0.0.0.0" and urls:
         from kexie_events.qr import terminal
 
-        click.echo("volunteers on the same network can open this page:")
+        click.echo(
+            pick(
+                lang,
+                "同一网络中的志愿者可以打开这个页面：",
+                "volunteers on the same network can open this page:",
+            )
+        )
         click.echo(terminal(urls[-1]))
-    uvicorn.run(app, host=host, port=port, log_level="warning", **tls)
+    uvicorn.run(app, host=host, port=port, log_level="warning", **server_options(), **tls)
 
 
 def _addresses(host: str) -> list[str]:
@@ -399,7 +458,7 @@ def report() -> None:
 @click.option(
     "--format",
     "formats",
-    default=",".join(("html", "docx", "md", "csv")),
+    default=",".join(("html", "docx", "md", "csv", "xlsx")),
     show_default=True,
     help="Comma-separated formats to write.",
 )
@@ -473,15 +532,27 @@ def report_add_media(ctx, directory: Path, outlet, day, title, link, by) -> None
     show_default=True,
     help="Where to write the documents.",
 )
+@click.option(
+    "--format",
+    "formats",
+    default="html,docx,csv,xlsx",
+    show_default=True,
+    help="Comma-separated formats to write.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
 @click.pass_context
-def rollup(ctx, directories: tuple[Path, ...], targets_file, out: Path, as_json: bool) -> None:
+def rollup(
+    ctx, directories: tuple[Path, ...], targets_file, out: Path, formats: str, as_json: bool
+) -> None:
     """Add up many events (a year) against yearly targets."""
     from kexie_events import rollup as year
 
     targets = year.read_targets(targets_file) if targets_file else None
     result = year.rollup(list(directories), plugins_of(ctx), targets)
-    written = year.write(result, out)
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    written = year.write(result, out, directories, chosen)
+    for warning in result["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         print_json(result)
         return
@@ -494,6 +565,58 @@ def rollup(ctx, directories: tuple[Path, ...], targets_file, out: Path, as_json:
         click.echo(
             f"  {indicator['name']}: {indicator['actual']} / {indicator['target']:g} ({progress})"
         )
+
+
+@cli.group()
+def privacy() -> None:
+    """Personal data in the store: what is held, and removing it after the event."""
+
+
+@privacy.command(name="status")
+@event_dir
+@click.pass_context
+def privacy_status(ctx, directory: Path) -> None:
+    """Show the personal data held, until when it is kept, and the purges made."""
+    from kexie_events import privacy as personal
+
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        left = personal.held(event, store, plugins)
+        done = personal.purges(store)
+    until = event.privacy.kept_until(event.end)
+    click.echo(f"kept until {until:%Y-%m-%d} ([privacy] retain_days = {event.privacy.retain_days})")
+    for record in left:
+        click.echo(f"  {record.plugin}: {record.what}: {record.records}")
+    if not left:
+        click.echo("  no personal data held")
+    for entry in done:
+        click.echo(f"purged {entry.at:%Y-%m-%d %H:%M} by {entry.by}")
+
+
+@privacy.command(name="purge")
+@event_dir
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--by", default=default_user, help="Who purges.")
+@click.pass_context
+def privacy_purge(ctx, directory: Path, yes: bool, by: str) -> None:
+    """Remove names, phones and other personal data for good; every count stays."""
+    from kexie_events import privacy as personal
+
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        left = personal.held(event, store, plugins)
+        for record in left:
+            click.echo(f"{record.plugin}: {record.what}: {record.records}")
+        if left and not yes:
+            click.confirm("Remove this for good? It cannot be undone", abort=True)
+        removed = personal.purge(event, store, plugins, by=by)
+    total = sum(record.records for record in removed)
+    click.echo(f"purged: {total} records no longer hold personal data; counts are unchanged")
+    from kexie_events.kit import forget_personal
+
+    forget_personal(event)
+    if (directory / "kit").is_dir():
+        click.echo(f"rebuild the kit (kexie kit {directory}): its tickets may still carry names")
 
 
 @cli.command(name="plugins")

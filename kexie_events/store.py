@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -96,6 +97,68 @@ class JournalEntry:
     data: dict[str, Any]
 
 
+class StoreUnavailable(KexieError):
+    """``event.db`` cannot take a write right now: busy with another writer, or the disk is full.
+
+    Nothing of the failed write was kept. The web app answers 503 with the reason; a phone
+    keeps the record and tries again.
+
+    Attributes:
+        kind: ``"busy"`` (another program holds the write lock; try again soon), ``"full"``
+            (no space left) or ``"broken"`` (read-only file, I/O error).
+    """
+
+    def __init__(self, kind: str, detail: str):
+        self.kind = kind
+        super().__init__(f"the event database is unavailable ({kind}): {detail}")
+
+
+def unavailable(error: BaseException | None) -> StoreUnavailable | None:
+    """The :class:`StoreUnavailable` an SQLite error means, or ``None`` for other errors.
+
+    Follows the chain of causes, since a plugin's error wraps the SQLite error it met.
+    """
+    while error is not None and not isinstance(error, (StoreUnavailable, sqlite3.Error)):
+        error = error.__cause__
+    if error is None or isinstance(error, StoreUnavailable):
+        return error
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreUnavailable("busy", str(error))
+    if name == "SQLITE_FULL":
+        return StoreUnavailable("full", str(error))
+    if name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")):
+        return StoreUnavailable("broken", str(error))
+    return None
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Turn SQLite's busy, full and I/O errors into :class:`StoreUnavailable`."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        mapped = unavailable(error)
+        if mapped is None:
+            raise
+        raise mapped from error
+
+
+def keep_private(path: Path) -> None:
+    """Make ``path`` (created empty if missing) and its WAL files readable by the owner only.
+
+    SQLite creates the ``-wal`` and ``-shm`` files with the database file's permissions, so
+    a private database keeps its log private too; files an older release made are tightened.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+    except OSError as error:
+        raise KexieError(f"{path}: cannot open the event store: {error.strerror}") from error
+
+
 def now() -> dt.datetime:
     """The current time, aware (UTC); the store keeps the offset it was given."""
     return dt.datetime.now(dt.UTC)
@@ -115,7 +178,11 @@ class EventStore:
 
     @classmethod
     def open(cls, path: Path, migrations: Iterable[Migration] = ()) -> EventStore:
-        """Open (creating if needed) the store at ``path`` and bring its tables up to date."""
+        """Open (creating if needed) the store at ``path`` and bring its tables up to date.
+
+        The file and its WAL are readable by their owner only: they hold names and phones.
+        """
+        keep_private(path)
         try:
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -134,6 +201,18 @@ class EventStore:
         """Close the connection."""
         self.connection.close()
 
+    def erase_freed_space(self) -> None:
+        """Rewrite the file so that nothing deleted or overwritten can be read back from it.
+
+        SQLite leaves old row contents in free pages and in the write-ahead log; after a
+        privacy purge they must be gone for good. The WAL is checkpointed and truncated, the
+        database rebuilt (``VACUUM``), and the WAL truncated again.
+        """
+        with _translated():
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.connection.execute("VACUUM")
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def __enter__(self) -> EventStore:
         return self
 
@@ -142,14 +221,38 @@ class EventStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, taken immediately so concurrent writers queue instead of fail."""
-        self.connection.execute("BEGIN IMMEDIATE")
+        """A write transaction, taken immediately so concurrent writers queue instead of fail.
+
+        Inside another transaction it is a savepoint: the web app wraps a plugin's button in
+        its own transaction (to record the answer with it), and the plugin's writes then
+        commit or roll back with that. A database that stays busy, or a full disk, raises
+        :class:`StoreUnavailable`.
+        """
+        db = self.connection
+        if db.in_transaction:
+            db.execute("SAVEPOINT kexie_nested")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK TO kexie_nested")
+                    db.execute("RELEASE kexie_nested")
+                raise
+            db.execute("RELEASE kexie_nested")
+            return
+        with _translated():
+            db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+            yield db
+            db.execute("COMMIT")
+        except BaseException as error:
+            # SQLite may already have rolled back by itself (a full disk does that).
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            mapped = unavailable(error)
+            if mapped is not None and mapped is not error:
+                raise mapped from error
             raise
-        self.connection.execute("COMMIT")
 
     def migrate(self, migrations: Iterable[Migration]) -> list[Migration]:
         """Run the migrations not yet applied, each in its own transaction; return those run."""

@@ -12,7 +12,9 @@ import secrets
 
 import attrs
 
+from kexie_events import inputs
 from kexie_events.errors import KexieError, UsageError
+from kexie_events.inputs import NAME_LIMIT
 from kexie_events.store import EventStore, now
 
 ROLES = ("scanner", "lead")
@@ -38,6 +40,8 @@ def add(
     """Give ``name`` a new token and return it (the only time it is seen)."""
     if role not in ROLES:
         raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    # The name goes into every record the volunteer makes, and from there into reports.
+    name = inputs.text(name, "name", lang="en", label="the volunteer's name", limit=NAME_LIMIT)
     token = secrets.token_urlsafe(24)
     with store.transaction() as db:
         active = db.execute(
@@ -67,14 +71,31 @@ def revoke(store: EventStore, name: str, *, by: str) -> None:
         raise KexieError(f"no active login for {name!r}")
 
 
+# Tokens are 32 characters; anything much longer is not one of ours and is not hashed.
+TOKEN_LIMIT = 200
+
+
 def authenticate(store: EventStore, token: str) -> Volunteer | None:
     """The volunteer a token belongs to, or ``None`` for an unknown or revoked token."""
+    if len(token) > TOKEN_LIMIT:
+        return None
     row = store.connection.execute(
         "SELECT name, role, site, gate FROM volunteer_tokens"
         " WHERE token_hash = ? AND revoked_at IS NULL",
         (_hash(token),),
     ).fetchone()
     return Volunteer(*row) if row else None
+
+
+def was_revoked(store: EventStore, token: str) -> bool:
+    """Whether ``token`` was a real login that has been revoked (rather than a mistyped one)."""
+    if len(token) > TOKEN_LIMIT:
+        return False
+    row = store.connection.execute(
+        "SELECT 1 FROM volunteer_tokens WHERE token_hash = ? AND revoked_at IS NOT NULL",
+        (_hash(token),),
+    ).fetchone()
+    return row is not None
 
 
 def active(store: EventStore) -> list[Volunteer]:

@@ -1,44 +1,132 @@
 """The volunteer web app's shell: a Starlette app with bearer-token login and plugin routes.
 
 Plugins add routes (``kexie_web_routes``) and buttons (``kexie_volunteer_actions``); the core
-authenticates volunteers, serialises writes to the store, and answers every error as JSON, so
-a phone never sees a stack trace. ``kexie serve`` runs it with uvicorn.
+authenticates volunteers, checks what is sent, serialises use of the store, and answers every
+error as JSON in the event's language, so a phone never sees a stack trace:
+
+- 400: the request itself is wrong (:class:`~kexie_events.inputs.InputError`); sending it
+  again will not help.
+- 401: no login, or a withdrawn one. 403: the volunteer's role may not do this.
+- 409: it contradicts what is recorded (:class:`~kexie_events.inputs.Conflict`, or a plugin
+  refusing a button press).
+- 413: the body is larger than :data:`BODY_LIMIT`, refused before it is read.
+- 503: the database is busy or the disk is full; nothing was recorded, try again later.
+
+``kexie serve`` runs the app with uvicorn, using :func:`server_options`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kexie_events import volunteers
+from kexie_events import inputs, volunteers
 from kexie_events.errors import KexieError
+from kexie_events.i18n import pick
 from kexie_events.model import Event
 from kexie_events.plugins import Plugins
 from kexie_events.records import ActionRequest, Migration, VolunteerAction
-from kexie_events.store import EventStore, now
+from kexie_events.store import EventStore, StoreUnavailable, now, unavailable
+
+T = TypeVar("T")
+
+#: Largest request body the API reads; a check-in is about 200 bytes, an incident a few KB.
+BODY_LIMIT = 8 * 1024
+#: How long a request waits for another program's write to ``event.db`` before answering 503.
+BUSY_SECONDS = 2.0
+#: Seconds a client has to send a whole request (headers and body) once it connects.
+REQUEST_SECONDS = 10.0
+
+# The page is one HTML file, one script and one style sheet, all from this server: anything
+# else (inline script, other hosts, framing) is refused by the browser.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; media-src 'self' blob: mediastream:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+# Answers to button presses that carried a scan_id, so that a retry gets the first answer.
+MIGRATIONS = (
+    Migration(
+        "web",
+        1,
+        """
+        CREATE TABLE web_action_answers (
+            scan_id TEXT PRIMARY KEY,
+            action TEXT NOT NULL,
+            request TEXT NOT NULL,
+            by TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            answer TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
+)
 
 
 @attrs.define
 class WebContext:
-    """What every request handler needs: the event, its store, and the write lock.
+    """What every request handler needs: the event, its store, and the lock around the store.
 
     Attributes:
         lock: hold it around every use of ``store``; the connection is shared by threads.
+            Prefer :meth:`run`, which never holds it while SQLite waits for another program.
+        patience: seconds :meth:`run` keeps retrying while the database is busy.
     """
 
     event: Event
     store: EventStore
     plugins: Plugins
     lock: threading.Lock = attrs.field(factory=threading.Lock)
+    patience: float = BUSY_SECONDS
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Call ``work`` holding the lock; retry it while the database is busy.
+
+        The server's connection does not wait inside SQLite (its busy timeout is 0): when
+        another program (``kexie journal merge``, ``kexie tickets issue``) holds the write
+        lock, ``work`` fails at once, the lock is let go so that other requests go on, and
+        ``work`` is tried again after a short pause, until :attr:`patience` runs out
+        (:class:`StoreUnavailable`, answered 503). ``work`` must be one transaction, so that
+        a failed try leaves nothing behind.
+        """
+        deadline = time.monotonic() + self.patience
+        pause = 0.002
+        while True:
+            with self.lock:
+                try:
+                    return work()
+                except Exception as error:
+                    problem = unavailable(error)
+                    if problem is None:
+                        raise
+                    if problem.kind != "busy" or time.monotonic() + pause > deadline:
+                        if problem is error:
+                            raise
+                        raise problem from error
+            time.sleep(pause)  # outside the lock: the other requests need it, not we
+            pause = min(pause * 2, 0.1)
 
 
 def context(request: Request) -> WebContext:
@@ -48,26 +136,49 @@ def context(request: Request) -> WebContext:
 
 def volunteer_of(request: Request) -> volunteers.Volunteer:
     """The volunteer behind the request's bearer token; 401 when there is none or it is bad."""
+    ctx = context(request)
+    lang = ctx.event.lang
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "log in with your volunteer link")
-    ctx = context(request)
-    with ctx.lock:
-        volunteer = volunteers.authenticate(ctx.store, token.strip())
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(
+            401,
+            pick(lang, "请用负责人发给您的登录链接登录", "log in with your volunteer link"),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    def check() -> tuple[volunteers.Volunteer | None, bool]:
+        found = volunteers.authenticate(ctx.store, token)
+        return found, found is None and volunteers.was_revoked(ctx.store, token)
+
+    volunteer, revoked = ctx.run(check)
     if volunteer is None:
-        raise HTTPException(401, "this login is not valid (revoked or mistyped)")
+        message = (
+            pick(lang, "您的登录已被收回，请联系负责人", "your login was withdrawn; ask your lead")
+            if revoked
+            else pick(lang, "登录码无效（可能输错了）", "this login is not valid (mistyped?)")
+        )
+        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
     return volunteer
 
 
 async def json_body(request: Request) -> dict:
-    """The request's JSON object; 400 when the body is not one."""
+    """The request's JSON object; 400 when the body is not one (whatever is wrong with it)."""
+    lang = context(request).event.lang
     try:
-        body = await request.json()
-    except ValueError:
-        raise HTTPException(400, "the body must be JSON") from None
+        raw = await request.body()
+    except ClientDisconnect:
+        raise HTTPException(400, pick(lang, "请求没有发完", "the request was cut off")) from None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        # RecursionError: "[[[[...]]]]" nested deeper than Python's stack.
+        raise HTTPException(400, pick(lang, "请求内容不是JSON", "the body must be JSON")) from None
     if not isinstance(body, dict):
-        raise HTTPException(400, "the body must be a JSON object")
+        raise HTTPException(
+            400, pick(lang, "请求内容必须是JSON对象", "the body must be a JSON object")
+        )
     return body
 
 
@@ -91,6 +202,7 @@ def _describe(action: VolunteerAction) -> dict:
         "choices": [list(choice) for choice in action.choices],
         "labels": dict(action.labels),
         "plugin": action.plugin,
+        "limits": {"count": [1, inputs.MAX_COUNT], "text": inputs.TEXT_LIMIT},
     }
 
 
@@ -100,8 +212,7 @@ async def me(request: Request) -> JSONResponse:
     def work() -> dict:
         volunteer = volunteer_of(request)
         ctx = context(request)
-        with ctx.lock:
-            found = list(_actions(ctx).values())
+        found = ctx.run(lambda: list(_actions(ctx).values()))
         actions = [
             _describe(a)
             for a in found
@@ -112,37 +223,301 @@ async def me(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(work))
 
 
+def _action_data(action: VolunteerAction, body: dict, lang: str) -> dict[str, Any]:
+    """The fields of a button press, each checked by the kind the action declares."""
+    allowed = {*action.fields, *action.text_fields, *(("choice",) if action.has_choices else ())}
+    inputs.only_keys(body, allowed, lang=lang)
+    data: dict[str, Any] = {}
+    for field in action.fields:
+        label = action.labels.get(field) or pick(lang, "数量", field)
+        data[field] = inputs.whole_number(body.get(field), field, lang=lang, label=label)
+    for field in action.text_fields:
+        label = action.labels.get(field) or pick(lang, "填写的内容", field)
+        value = inputs.text(body.get(field), field, lang=lang, label=label, required=False)
+        if value is not None:
+            data[field] = value
+    if action.has_choices:
+        label = pick(lang, "选项", "choice")
+        data["choice"] = inputs.text(
+            body.get("choice"), "choice", lang=lang, label=label, limit=inputs.NAME_LIMIT
+        )
+    return data
+
+
 async def run_action(request: Request) -> JSONResponse:
-    """``POST /api/v1/actions/{id}``: a plugin button; the plugin answers with a message."""
+    """``POST /api/v1/actions/{id}``: a plugin button; the plugin answers with a message.
+
+    Every field is checked against what the action declares before the plugin sees it. With
+    a ``scan_id`` the press is recorded once: a retry gets the first answer, and the same
+    ``scan_id`` with other content is a 409.
+    """
     body = await json_body(request)
 
     def work() -> JSONResponse:
         volunteer = volunteer_of(request)
         ctx = context(request)
-        with ctx.lock:
+        event, lang = ctx.event, ctx.event.lang
+        scan_id = inputs.scan_id(body.pop("scan_id", None), lang=lang, required=False)
+        gate = body.pop("gate", None)
+        site = body.pop("site", None)
+        gate, site = inputs.place(
+            event,
+            volunteer.gate if gate in (None, "") else gate,
+            volunteer.site if site in (None, "") else site,
+        )
+
+        def attempt() -> tuple[int, dict]:
             action = _actions(ctx).get(request.path_params["action"])
             if action is None:
-                raise HTTPException(404, "no such action")
+                raise HTTPException(404, pick(lang, "没有这个操作", "no such action"))
             if volunteer.role not in action.roles:
-                raise HTTPException(403, f"the {volunteer.role} role may not do this")
-            gate = body.pop("gate", None) or volunteer.gate
-            site = body.pop("site", None) or volunteer.site
-            call = ActionRequest(ctx.event, ctx.store, volunteer, gate, site, body, now())
-            try:
-                message = action.handle(call)
-            except KexieError as error:
-                return JSONResponse({"ok": False, "message": str(error)}, status_code=409)
-        return JSONResponse({"ok": True, "message": message})
+                role = pick(lang, "验票员" if volunteer.role == "scanner" else "负责人", "")
+                raise HTTPException(
+                    403,
+                    pick(
+                        lang, f"{role}不能做这项操作", f"the {volunteer.role} role may not do this"
+                    ),
+                )
+            data = _action_data(action, body, lang)
+            request_key = json.dumps(
+                {"action": action.id, "gate": gate, "site": site, "data": data},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            with ctx.store.transaction() as db:
+                if scan_id is not None:
+                    first = db.execute(
+                        "SELECT request, by, status, answer FROM web_action_answers"
+                        " WHERE scan_id = ?",
+                        (scan_id,),
+                    ).fetchone()
+                    if first is not None:
+                        if (first[0], first[1]) != (request_key, volunteer.name):
+                            raise inputs.reused_scan_id(lang)
+                        return first[2], json.loads(first[3])
+                if action.has_choices:
+                    inputs.one_of(
+                        data["choice"],
+                        "choice",
+                        (value for value, _label in action.choices),
+                        lang=lang,
+                        label=pick(lang, "选项", "choice"),
+                    )
+                call = ActionRequest(event, ctx.store, volunteer, gate, site, data, now())
+                try:
+                    with ctx.store.transaction():  # a savepoint: a refusal leaves nothing
+                        message = action.handle(call)
+                    status, answer = 200, {"ok": True, "message": str(message)}
+                except (inputs.InputError, StoreUnavailable):
+                    raise
+                except KexieError as error:
+                    if unavailable(error) is not None:
+                        raise
+                    status, answer = 409, {"ok": False, "message": str(error)}
+                if scan_id is not None:
+                    db.execute(
+                        "INSERT INTO web_action_answers (scan_id, action, request, by, status,"
+                        " answer, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            scan_id,
+                            action.id,
+                            request_key,
+                            volunteer.name,
+                            status,
+                            json.dumps(answer, ensure_ascii=False),
+                            call.at.isoformat(),
+                        ),
+                    )
+            return status, answer
+
+        status, answer = ctx.run(attempt)
+        return JSONResponse(answer, status_code=status)
 
     return await run_in_threadpool(work)
 
 
+# --- answers for errors -----------------------------------------------------------------------
+
+
+def _lang(request: Request) -> str:
+    return context(request).event.lang
+
+
 async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
-    return JSONResponse({"error": error.detail}, status_code=error.status_code)
+    return JSONResponse(
+        {"error": error.detail}, status_code=error.status_code, headers=error.headers
+    )
+
+
+async def _input_error(request: Request, error: inputs.InputError) -> JSONResponse:
+    return JSONResponse({"error": str(error), "field": error.field}, status_code=400)
+
+
+async def _conflict(request: Request, error: inputs.Conflict) -> JSONResponse:
+    return JSONResponse({"error": str(error)}, status_code=409)
+
+
+def _unavailable_answer(lang: str, problem: StoreUnavailable) -> JSONResponse:
+    reasons = {
+        "busy": pick(
+            lang,
+            "数据库正忙（有其他程序在写入），暂未记录，请稍后重试",
+            "the event database is busy (another program is writing); try again shortly",
+        ),
+        "full": pick(
+            lang,
+            "服务器磁盘已满，暂时无法记录，请通知负责人",
+            "the server's disk is full; nothing can be recorded; tell the lead",
+        ),
+        "broken": pick(
+            lang,
+            "服务器无法写入数据库，请通知负责人",
+            "the server cannot write to the event database; tell the lead",
+        ),
+    }
+    return JSONResponse(
+        {"error": reasons[problem.kind], "retry": True},
+        status_code=503,
+        headers={"Retry-After": "2" if problem.kind == "busy" else "30"},
+    )
+
+
+async def _store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:
+    return _unavailable_answer(_lang(request), error)
 
 
 async def _crash(request: Request, error: Exception) -> JSONResponse:
-    return JSONResponse({"error": f"internal error: {type(error).__name__}"}, status_code=500)
+    lang = _lang(request)
+    problem = unavailable(error)
+    if problem is not None:  # a plugin route that used the store without ``run``
+        return _unavailable_answer(lang, problem)
+    return JSONResponse(
+        {"error": pick(lang, "服务器内部错误", "internal error") + f" ({type(error).__name__})"},
+        status_code=500,
+    )
+
+
+# --- middleware ---------------------------------------------------------------------------------
+
+
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response (pure ASGI, no body buffering)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, without reading them whole.
+
+    A declared ``Content-Length`` over the limit is answered before a byte of the body is
+    read; a body sent in chunks is counted as it arrives and refused at the first byte over.
+    """
+
+    def __init__(self, app, limit: int = BODY_LIMIT, lang: str = "en"):
+        self.app = app
+        self.limit = limit
+        self.lang = lang
+
+    def _message(self) -> str:
+        kb = self.limit // 1024
+        return pick(self.lang, f"请求内容过大（上限{kb} KB）", f"the body is larger than {kb} KB")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            answer = JSONResponse({"error": self._message()}, status_code=413)
+            answer.headers["Connection"] = "close"
+            return await answer(scope, receive, send)
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413, self._message(), headers={"Connection": "close"})
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def server_options(request_seconds: float = REQUEST_SECONDS) -> dict[str, Any]:
+    """uvicorn settings for the volunteers' server: bounded connections, sizes and times.
+
+    - ``limit_concurrency``: more open connections than this are answered 503 at once.
+    - ``timeout_keep_alive``: an idle kept-alive connection is closed after 5 s.
+    - ``h11_max_incomplete_event_size``: request headers are at most 8 KB.
+    - ``http``: a protocol that closes a connection whose request (headers and body) has not
+      fully arrived ``request_seconds`` after it began, so slow or silent clients cannot
+      hold connections open.
+    """
+    return {
+        "limit_concurrency": 200,
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 8 * 1024,
+        "http": _deadline_protocol(request_seconds),
+    }
+
+
+def _deadline_protocol(request_seconds: float) -> type:
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    received = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
+
+    class DeadlineProtocol(H11Protocol):
+        """uvicorn's h11 protocol, plus a deadline for receiving each request."""
+
+        _deadline = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(request_seconds, self._expire)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expire(self) -> None:
+            self._deadline = None
+            if self.conn.their_state not in received and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._deadline is None and self.conn.their_state is h11.IDLE:
+                self._arm()  # the next request on a kept-alive connection begins
+            super().data_received(data)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state in received:
+                self._disarm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return DeadlineProtocol
 
 
 def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
@@ -150,7 +525,10 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
     from kexie_events.eventfile import load_event
 
     event = load_event(folder, plugins)
-    store = EventStore.open(event.db_path, plugins.collect("kexie_store_migrations", Migration))
+    migrations = [*MIGRATIONS, *plugins.collect("kexie_store_migrations", Migration)]
+    store = EventStore.open(event.db_path, migrations)
+    # Never wait inside SQLite while holding the app's lock: WebContext.run retries instead.
+    store.connection.execute("PRAGMA busy_timeout=0")
     routes = [
         Route("/api/v1/me", me),
         Route("/api/v1/actions/{action}", run_action, methods=["POST"]),
@@ -166,7 +544,17 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
 
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, Exception: _crash},
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit, limit=BODY_LIMIT, lang=event.lang),
+        ],
+        exception_handlers={
+            HTTPException: _http_error,
+            inputs.InputError: _input_error,
+            inputs.Conflict: _conflict,
+            StoreUnavailable: _store_unavailable,
+            Exception: _crash,
+        },
         lifespan=lifespan,
     )
     app.state.kexie = WebContext(event, store, plugins)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl
+from kexie_events import hookimpl, inputs
 from kexie_events.errors import KexieError
 from kexie_events.i18n import date_text, pick
 from kexie_events.model import MaterialLine
@@ -140,13 +140,27 @@ def kexie_volunteer_actions(event):
     plan = read_plan(event)[0]
     lang = event.lang
 
+    label = pick(lang, "数量", "quantity")
+
     def handle(call):
-        item = plan.item(str(call.data.get("choice", "")))
-        quantity = call.data.get("quantity")
-        if item is None or not isinstance(quantity, int) or quantity < 1:
-            raise KexieError(pick(lang, "请选择物资并填写数量", "choose an item and a quantity"))
+        # The web app has checked the fields already; checked again for any other caller.
+        choice = inputs.one_of(
+            call.data.get("choice"),
+            "choice",
+            (i.id for i in plan.items),
+            lang=lang,
+            label=pick(lang, "物资", "item"),
+        )
+        item = plan.item(choice)
+        quantity = inputs.whole_number(
+            call.data.get("quantity"), "quantity", lang=lang, label=label
+        )
         if not call.site:
             raise KexieError(pick(lang, "请先选择场地", "choose your site first"))
+        if call.site not in {s.id for s in call.event.sites}:
+            raise inputs.InputError(
+                "site", pick(lang, f"没有场地“{call.site}”", f"no site {call.site!r}")
+            )
         day = call.at.astimezone(call.event.tz).date()
         record(call.store, item, call.site, day, quantity, by=call.volunteer.name)
         return pick(lang, f"已登记{item.name}{quantity}", f"{quantity} {item.name} recorded")
@@ -159,6 +173,7 @@ def kexie_volunteer_actions(event):
         fields=("quantity",),
         choices=choices,
         has_choices=True,
+        labels={"quantity": label},
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl
+from kexie_events import hookimpl, inputs
 from kexie_events.errors import KexieError
 from kexie_events.i18n import pick
 from kexie_events.model import MaterialLine
@@ -163,10 +163,11 @@ def kexie_volunteer_actions(event):
         return
     lang = event.lang
 
+    label = pick(lang, "发放副数", "pairs")
+
     def record(call):
-        pairs = call.data.get("pairs")
-        if not isinstance(pairs, int) or isinstance(pairs, bool) or pairs < 1:
-            raise KexieError(pick(lang, "请填写发放副数", "say how many pairs"))
+        # The web app has checked the fields already; checked again for any other caller.
+        pairs = inputs.whole_number(call.data.get("pairs"), "pairs", lang=lang, label=label)
         if not call.gate:
             raise KexieError(pick(lang, "请先选择入口", "choose your gate first"))
         plan = read_plan(call.event)[0]
@@ -186,7 +187,11 @@ def kexie_volunteer_actions(event):
         )
 
     yield VolunteerAction(
-        "glasses", pick(lang, "发放观测镜", "Glasses handed out"), record, fields=("pairs",)
+        "glasses",
+        pick(lang, "发放观测镜", "Glasses handed out"),
+        record,
+        fields=("pairs",),
+        labels={"pairs": label},
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl
+from kexie_events import hookimpl, inputs
+from kexie_events.errors import KexieError
 from kexie_events.i18n import pick
 from kexie_events.records import (
     Blocker,
@@ -156,17 +157,44 @@ def kexie_volunteer_actions(event, store):
         if not state.get(i.id, (False,))[0]
     )
 
+    item_label = pick(lang, "检查项", "checklist item")
+    labels = {
+        "what": pick(lang, "发生了什么", "What happened"),
+        "done": pick(lang, "如何处置", "What was done"),
+    }
+
     def do_tick(call):
-        item = tick(call.store, plan, str(call.data.get("choice", "")), by=call.volunteer.name)
+        # The web app has checked the fields already; checked again for any other caller.
+        item_id = inputs.one_of(
+            call.data.get("choice"),
+            "choice",
+            (i.id for i in plan.items),
+            lang=lang,
+            label=item_label,
+        )
+        if ticked(call.store).get(item_id, (False,))[0]:
+            raise KexieError(pick(lang, "这一项已经勾选过了", "this item is already ticked"))
+        item = tick(call.store, plan, item_id, by=call.volunteer.name)
         return pick(lang, f"已勾选：{item.text}", f"ticked: {item.text}")
 
     def do_incident(call):
+        kind = inputs.one_of(
+            call.data.get("choice"),
+            "choice",
+            INCIDENT_TYPES,
+            lang=lang,
+            label=pick(lang, "事件类型", "incident type"),
+        )
+        what, done = (
+            inputs.text(call.data.get(key), key, lang=lang, label=labels[key])
+            for key in ("what", "done")
+        )
         log_incident(
             call.store,
             call.event,
-            kind=str(call.data.get("choice", "")),
-            what=str(call.data.get("what", "")),
-            done=str(call.data.get("done", "")),
+            kind=kind,
+            what=what,
+            done=done,
             by=call.volunteer.name,
             site=call.site,
             gate=call.gate,
@@ -188,10 +216,7 @@ def kexie_volunteer_actions(event, store):
         do_incident,
         choices=tuple((t, pick(lang, *INCIDENT_LABELS[t])) for t in INCIDENT_TYPES),
         text_fields=("what", "done"),
-        labels={
-            "what": pick(lang, "发生了什么", "What happened"),
-            "done": pick(lang, "如何处置", "What was done"),
-        },
+        labels=labels,
         has_choices=True,
     )
 

@@ -7,6 +7,7 @@ returned, so an ``admitted`` answer is on disk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from kexie_events import inputs
 from kexie_events.i18n import pick, time_text
 from kexie_events.model import AUDIENCES
 from kexie_plugins.qr_checkin.codes import CodeError, Verifier
@@ -22,25 +24,16 @@ from kexie_plugins.qr_checkin.codes import CodeError, Verifier
 RULES = ("once", "daily")
 
 
-def site_of_gate(sites: Mapping[str, Sequence[str]], gate: str, site: str | None) -> str:
+def site_of_gate(
+    sites: Mapping[str, Sequence[str]], gate: str, site: str | None, *, lang: str = "en"
+) -> str:
     """The site a scan at ``gate`` belongs to; ``ValueError`` saying why when it is unclear.
 
     ``sites`` maps site ids to their gates. ``site`` may be given; otherwise the gate's name
-    must be used at exactly one site.
+    must be used at exactly one site. (See :func:`kexie_events.inputs.site_of_gate`; the
+    error is an :class:`~kexie_events.inputs.InputError`, which is a ``ValueError``.)
     """
-    if site is not None:
-        if site not in sites:
-            raise ValueError(f"no site {site!r}")
-        if gate not in sites[site]:
-            raise ValueError(f"site {site!r} has no gate {gate!r}")
-        return site
-    found = [s for s, gates in sites.items() if gate in gates]
-    if not found:
-        known = sorted({g for gates in sites.values() for g in gates})
-        raise ValueError(f"no gate {gate!r}; gates: {', '.join(known)}")
-    if len(found) > 1:
-        raise ValueError(f"gate {gate!r} is at several sites; give the site")
-    return found[0]
+    return inputs.site_of_gate(sites, gate, site, lang=lang)
 
 
 @attrs.frozen
@@ -71,19 +64,18 @@ class Gatekeeper:
     ) -> dict:
         """Check ``code`` (or a typed ticket number) in; return the answer, recorded."""
         at = at.astimezone(self.tz)
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            answer = self._decide(db, code, scan_id, gate, site, by, at)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        return answer
+        with _transaction(db):
+            return self._decide(db, code, scan_id, gate, site, by, at)
 
     def _decide(self, db, code, scan_id, gate, site, by, at) -> dict:
-        previous = db.execute("SELECT response FROM qr_scans WHERE scan_id = ?", (scan_id,))
+        previous = db.execute(
+            "SELECT response, code, gate, site, by FROM qr_scans WHERE scan_id = ?", (scan_id,)
+        )
         row = previous.fetchone()
         if row:
+            # A retry gets the first answer; the same id for another scan is not a retry.
+            if tuple(row[1:]) != (code[:200], gate, site, by):
+                raise inputs.reused_scan_id(self.lang)
             return json.loads(row[0])
         lang = self.lang
         number, reason = self._identify(db, code)
@@ -154,9 +146,10 @@ class Gatekeeper:
 
     def _identify(self, db, code: str) -> tuple[int | None, str | None]:
         """The ticket number behind a scanned code or a typed number, or the reason not."""
+        typed = inputs.ticket_number(code, lang=self.lang)
+        if typed is not None:
+            return typed, None
         text = code.strip()
-        if text.isdigit() and len(text) <= 9:
-            return int(text), None
         if self.verifier is None:
             return None, pick(self.lang, "本次活动尚未发放门票", "no tickets issued yet")
         try:
@@ -181,17 +174,63 @@ class Gatekeeper:
         at: dt.datetime,
         scan_id: str | None = None,
     ) -> bool:
-        """Record walk-ins without tickets; ``False`` when ``scan_id`` was already recorded."""
+        """Record walk-ins without tickets; ``False`` when ``scan_id`` was already recorded.
+
+        A negative ``delta`` takes back walk-ins counted by mistake; it never takes the count
+        of its gate, site and audience below zero (:class:`~kexie_events.inputs.Conflict`),
+        so no total can go below zero either. The same ``scan_id`` with other content is a
+        ``Conflict`` too.
+        """
         if audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
         at = at.astimezone(self.tz)
-        with db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO qr_headcounts (scan_id, gate, site, audience, delta, at,"
-                " by, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        with _transaction(db):
+            if scan_id is not None:
+                first = db.execute(
+                    "SELECT gate, site, audience, delta, by FROM qr_headcounts WHERE scan_id = ?",
+                    (scan_id,),
+                ).fetchone()
+                if first is not None:
+                    if tuple(first) != (gate, site, audience, delta, by):
+                        raise inputs.reused_scan_id(self.lang)
+                    return False
+            if delta < 0:
+                counted = db.execute(
+                    "SELECT COALESCE(SUM(delta), 0) FROM qr_headcounts"
+                    " WHERE gate IS ? AND site IS ? AND audience = ?",
+                    (gate, site, audience),
+                ).fetchone()[0]
+                if counted + delta < 0:
+                    raise inputs.Conflict(
+                        pick(
+                            self.lang,
+                            f"这里只记录了{counted}人，不能减去{-delta}人",
+                            f"only {counted} counted here; cannot take back {-delta}",
+                        )
+                    )
+            db.execute(
+                "INSERT INTO qr_headcounts (scan_id, gate, site, audience, delta, at, by, device)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (scan_id, gate, site, audience, delta, at.isoformat(), by, self.device),
             )
-        return cursor.rowcount == 1
+        return True
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection):
+    """One write transaction on a bare connection (the event store's or a bundle's).
+
+    A failed statement may already have ended the transaction (SQLite does that on a full
+    disk), so the rollback is only issued when one is still open.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 ADMISSIONS = """

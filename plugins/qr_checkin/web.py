@@ -4,8 +4,12 @@ API (all need ``Authorization: Bearer TOKEN``):
 
 - ``POST /api/v1/checkins`` ``{"code", "gate", "scan_id"}`` → ``{"result", "reason", "ticket"}``;
   a retry with the same ``scan_id`` gets the first answer and records nothing new.
-- ``POST /api/v1/headcounts`` ``{"gate", "audience", "delta"}`` → walk-ins without tickets.
+- ``POST /api/v1/headcounts`` ``{"gate", "audience", "delta", "scan_id"}`` → walk-ins
+  without tickets; the same ``scan_id`` is counted once, and no count goes below zero.
 - ``GET /api/v1/stats`` → live counts per gate, site and audience.
+
+Every field is checked against the event (:mod:`kexie_events.inputs`) before anything is
+recorded; the core's error answers (400, 401, 409, 413, 503) apply.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kexie_events import inputs
+from kexie_events.i18n import pick
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import now
 from kexie_events.web import context, json_body, volunteer_of
-from kexie_plugins.qr_checkin.admission import Gatekeeper, site_of_gate, stats
+from kexie_plugins.qr_checkin.admission import Gatekeeper, stats
 from kexie_plugins.qr_checkin.config import read_config
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
@@ -38,14 +43,14 @@ PAGE_STRINGS = {
         "code_placeholder": "扫码或输入票号",
         "check": "验票",
         "camera": "用摄像头扫码",
-        "camera_failed": "无法打开摄像头：",
+        "camera_failed": "无法打开摄像头（请允许使用摄像头，并用 https 地址打开本页）",
         "ready": "请扫码",
         "admitted": "准予入场",
         "duplicate": "重复入场",
         "rejected": "无效门票",
         "error": "出错了",
         "queued": "已暂存",
-        "queued_reason": "网络中断，恢复后自动提交",
+        "queued_reason": "网络中断，已暂存在本机，恢复后自动提交",
         "queued_count": "待提交：{n} 条",
         "ticket": "票号",
         "at_this_gate": "本入口",
@@ -57,6 +62,17 @@ PAGE_STRINGS = {
         "done": "已记录",
         "refused": "未记录",
         "actions_title": "现场登记",
+        "sending": "正在提交…",
+        "server_trouble": "服务器暂时无法记录，已暂存在本机，稍后自动重试",
+        "unexpected": "没有收到服务器的正常答复，已暂存在本机，稍后自动重试",
+        "login_withdrawn": "您的登录已被收回，请联系负责人。",
+        "kept_for_lead": "本机保留着{n}条未提交的记录，负责人在本机登录后会自动提交。",
+        "waiting_for_lead": "其中{n}条是其他志愿者的记录，需负责人在本机登录后提交。",
+        "offline_start": "暂时连不上服务器，稍后自动重试。",
+        "notices_title": "稍后提交的结果",
+        "notice_format": "{time} {label}：{title}，{reason}",
+        "clear": "清除",
+        "bad_number": "请填写正整数",
     },
     "en": {
         "title": "Check-in",
@@ -68,7 +84,7 @@ PAGE_STRINGS = {
         "code_placeholder": "Scan or type ticket number",
         "check": "Check",
         "camera": "Scan with camera",
-        "camera_failed": "Camera failed:",
+        "camera_failed": "The camera did not open (allow it, and open this page over https)",
         "ready": "Ready",
         "admitted": "Admitted",
         "duplicate": "Already in",
@@ -87,34 +103,31 @@ PAGE_STRINGS = {
         "done": "Recorded",
         "refused": "Not recorded",
         "actions_title": "On-site records",
+        "sending": "Sending…",
+        "server_trouble": "The server cannot record right now: kept on this phone, sent again soon",
+        "unexpected": "No proper answer from the server: kept on this phone, sent again soon",
+        "login_withdrawn": "Your login was withdrawn; ask your lead.",
+        "kept_for_lead": "{n} records are kept on this phone; a lead logging in here sends them.",
+        "waiting_for_lead": "{n} are another volunteer's and wait for a lead to log in here.",
+        "offline_start": "Cannot reach the server; trying again shortly.",
+        "notices_title": "Results of records sent later",
+        "notice_format": "{time} {label}: {title} — {reason}",
+        "clear": "Clear",
+        "bad_number": "Enter a whole number",
     },
 }
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _text(body: dict, key: str, *, required: bool, limit: int) -> str | None:
-    value = body.get(key)
-    if value is None or value == "":
-        if required:
-            raise HTTPException(400, f"{key} is required")
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise HTTPException(400, f"{key} must be a text of at most {limit} characters")
-    return value
-
-
 def _place(event: Event, volunteer, body: dict) -> tuple[str, str]:
-    """The gate and site of a request, from the body or the volunteer's defaults."""
-    site = _text(body, "site", required=False, limit=100)
-    gate = _text(body, "gate", required=False, limit=100) or volunteer.gate
-    if gate is None:
-        raise HTTPException(400, "gate is required")
-    try:
-        return gate, site_of_gate(
-            {s.id: s.gates for s in event.sites}, gate, site or volunteer.site
-        )
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from None
+    """The checked gate and site of a request, from the body or the volunteer's defaults."""
+    gate, site = body.get("gate"), body.get("site")
+    return inputs.place(
+        event,
+        volunteer.gate if gate in (None, "") else gate,
+        volunteer.site if site in (None, "") else site,
+        required=True,
+    )
 
 
 def _keeper(request: Request) -> Gatekeeper:
@@ -136,11 +149,20 @@ async def checkins(request: Request) -> JSONResponse:
 
     def work():
         volunteer = volunteer_of(request)
-        code = _text(body, "code", required=True, limit=500)
-        scan_id = _text(body, "scan_id", required=True, limit=100)
+        lang = ctx.event.lang
+        inputs.only_keys(body, ("code", "gate", "site", "scan_id"), lang=lang)
+        code = inputs.text(
+            body.get("code"),
+            "code",
+            lang=lang,
+            label=pick(lang, "票码或票号", "code"),
+            limit=inputs.CODE_LIMIT,
+        )
+        inputs.ticket_number(code, lang=lang)  # "²" or "①" typed as a number: 400, not 500
+        scan_id = inputs.scan_id(body.get("scan_id"), lang=lang)
         gate, site = _place(ctx.event, volunteer, body)
-        with ctx.lock:
-            return _keeper(request).check_in(
+        return ctx.run(
+            lambda: _keeper(request).check_in(
                 ctx.store.connection,
                 code=code,
                 scan_id=scan_id,
@@ -149,6 +171,7 @@ async def checkins(request: Request) -> JSONResponse:
                 by=volunteer.name,
                 at=now(),
             )
+        )
 
     ctx = context(request)
     return JSONResponse(await run_in_threadpool(work))
@@ -160,18 +183,30 @@ async def headcounts(request: Request) -> JSONResponse:
 
     def work():
         volunteer = volunteer_of(request)
-        audience = _text(body, "audience", required=True, limit=40)
-        if audience not in AUDIENCES:
-            raise HTTPException(400, f"audience must be one of {', '.join(AUDIENCES)}")
-        delta = body.get("delta", 1)
-        if not isinstance(delta, int) or isinstance(delta, bool) or not (-100 <= delta <= 100):
-            raise HTTPException(400, "delta must be a whole number from -100 to 100")
+        lang = ctx.event.lang
+        inputs.only_keys(body, ("audience", "delta", "gate", "site", "scan_id"), lang=lang)
+        audience = inputs.one_of(
+            body.get("audience"),
+            "audience",
+            AUDIENCES,
+            lang=lang,
+            label=pick(lang, "人群", "audience"),
+        )
+        delta = inputs.whole_number(
+            body.get("delta", 1),
+            "delta",
+            lang=lang,
+            label=pick(lang, "人数", "delta"),
+            low=-100,
+            high=100,
+        )
         if delta == 0:
-            raise HTTPException(400, "delta must not be 0")
+            raise inputs.InputError("delta", pick(lang, "人数不能为0", "delta must not be 0"))
         gate, site = _place(ctx.event, volunteer, body)
-        scan_id = _text(body, "scan_id", required=False, limit=100)
-        with ctx.lock:
-            recorded = _keeper(request).headcount(
+        scan_id = inputs.scan_id(body.get("scan_id"), lang=lang, required=False)
+
+        recorded = ctx.run(
+            lambda: _keeper(request).headcount(
                 ctx.store.connection,
                 audience=audience,
                 delta=delta,
@@ -181,8 +216,10 @@ async def headcounts(request: Request) -> JSONResponse:
                 at=now(),
                 scan_id=scan_id,
             )
-            counts = stats(ctx.store.connection)
-        return {"recorded": recorded, "walk_ins": counts["walk_ins"]}
+        )
+        # Counted apart: were this read retried with the write, a retry could count twice.
+        walk_ins = ctx.run(lambda: stats(ctx.store.connection))["walk_ins"]
+        return {"recorded": recorded, "walk_ins": walk_ins}
 
     ctx = context(request)
     return JSONResponse(await run_in_threadpool(work))
@@ -193,8 +230,7 @@ async def live_stats(request: Request) -> JSONResponse:
 
     def work():
         volunteer_of(request)
-        with ctx.lock:
-            return stats(ctx.store.connection)
+        return ctx.run(lambda: stats(ctx.store.connection))
 
     ctx = context(request)
     return JSONResponse(await run_in_threadpool(work))
@@ -203,8 +239,6 @@ async def live_stats(request: Request) -> JSONResponse:
 def page_route(event: Event) -> Route:
     """``GET /``: the volunteer page, rendered once in the event's language."""
     import jinja2
-
-    from kexie_events.i18n import pick
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
     labels = {
