@@ -369,3 +369,161 @@ def test_a_bundle_cannot_take_a_name_the_event_uses_itself(eclipse, run, tmp_pat
     result = run("bundle", eclipse, tmp_path / "b.bundle", "--device", device)
     assert result.exit_code == 2
     assert not (tmp_path / "b.bundle").exists()
+
+
+# --- writing a bundle where a file already is -----------------------------------------------
+#
+# `kexie bundle DIR OUT` replaces OUT only when it is an earlier bundle of the event whose
+# scans are all in the event: a derived file. Anything else is left as it was, with the reason.
+
+
+def _other_events_bundle(path, run, make_event):
+    other = make_event("solar-eclipse-observation", "zh")
+    assert run("tickets", "issue", other, "--count", "2").exit_code == 0
+    assert run("bundle", other, path, "--device", "tablet").exit_code == 0
+
+
+NOT_OURS = {
+    "a text file": (
+        lambda path, run, make_event: path.write_text("name,phone\n"),
+        "not a scanner bundle (not an SQLite file)",
+    ),
+    "another program's SQLite file": (
+        lambda path, run, make_event: _foreign_sqlite(path),
+        "not a scanner bundle",
+    ),
+    "a bundle of another event": (_other_events_bundle, "a scanner bundle of another event"),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_OURS)
+def test_a_bundle_is_not_written_over_a_file_it_did_not_make(
+    eclipse, run, make_event, tmp_path, kind
+):
+    make, reason = NOT_OURS[kind]
+    (tmp_path / "usb").mkdir()
+    out = tmp_path / "usb" / "laptop.db"
+    make(out, run, make_event)
+    before = digest(out)
+    result = run("bundle", eclipse, out, "--device", "laptop")
+    assert result.exit_code == 2, result.output
+    assert reason in result.output
+    assert "it was left as it is: name another file for the new bundle" in result.output
+    assert digest(out) == before
+    assert [p.name for p in out.parent.iterdir()] == ["laptop.db"]  # nothing left behind
+
+
+def test_the_event_database_is_never_overwritten_by_a_bundle(eclipse, run):
+    result = run("bundle", eclipse, eclipse / "event.db", "--device", "laptop")
+    assert result.exit_code == 2
+    assert "not a scanner bundle (an event's event.db?); it was left as it is" in result.output
+    assert len(json.loads(run("tickets", "list", eclipse, "--json").output)) == 10
+
+
+def test_a_bundle_holding_scans_never_merged_is_not_overwritten(eclipse, run, laptop):
+    before = digest(laptop)
+    result = run("bundle", eclipse, laptop, "--device", "laptop")
+    assert result.exit_code == 2
+    assert (
+        f"{laptop} holds 4 scans from 'laptop' not merged into the event yet, so it was not "
+        f"overwritten: merge it first (kexie journal merge DIR {laptop}), or name another file"
+    ) in result.output
+    assert digest(laptop) == before
+    assert run("journal", "merge", eclipse, laptop).exit_code == 0
+    assert admitted_at(eclipse) == {1: "south", 2: "south", 3: "south"}
+
+
+def test_a_scan_only_in_the_write_ahead_log_keeps_the_bundle(eclipse, run, laptop):
+    """Merged this morning, then one more admission the laptop has not yet moved into the file."""
+    assert run("journal", "merge", eclipse, laptop).exit_code == 0
+    opened = Bundle.open(laptop)
+    opened.db.execute("PRAGMA wal_autocheckpoint=0")
+    opened.keeper.check_in(
+        opened.db,
+        code="000004",
+        scan_id="late",
+        gate="south",
+        site="square",
+        by="Ana",
+        at=DOORS + dt.timedelta(minutes=30),
+    )
+    try:
+        result = run("bundle", eclipse, laptop, "--device", "laptop")
+    finally:
+        opened.db.close()
+    assert result.exit_code == 2
+    assert "holds 1 scan from 'laptop' not merged into the event yet" in result.output
+    assert run("journal", "merge", eclipse, laptop).exit_code == 0
+    assert admitted_at(eclipse)[4] == "south"
+
+
+def test_a_merged_bundle_of_the_event_is_replaced_by_a_fresh_one(eclipse, run, laptop, tmp_path):
+    """The laptop's bundle is merged; five more tickets are issued; the bundle is made again.
+
+    The old bundle's write-ahead log lies beside it (the laptop lost power after a scan that was
+    merged from a copy): it must go with the old file, or SQLite would read it into the new one.
+    """
+    opened = Bundle.open(laptop)
+    opened.db.execute("PRAGMA wal_autocheckpoint=0")
+    opened.keeper.check_in(
+        opened.db,
+        code="000004",
+        scan_id="power-cut",
+        gate="south",
+        site="square",
+        by="Ana",
+        at=DOORS + dt.timedelta(minutes=30),
+    )
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    shutil.copy(laptop, usb / "laptop.bundle")
+    shutil.copy(f"{laptop}-wal", usb / "laptop.bundle-wal")
+    opened.db.close()
+    old = usb / "laptop.bundle"
+    assert run("journal", "merge", eclipse, old).exit_code == 0
+    assert run("tickets", "issue", eclipse, "--count", "5").exit_code == 0
+    result = run("bundle", eclipse, old, "--device", "laptop")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"bundle for laptop: {old} (15 tickets; it replaces the earlier bundle, all merged)\n"
+    )
+    assert sorted(p.name for p in usb.iterdir()) == ["laptop.bundle"]
+    with sqlite3.connect(old) as db:
+        assert db.execute("SELECT COUNT(*) FROM qr_tickets").fetchone() == (15,)
+        assert db.execute("SELECT COUNT(*) FROM qr_scans").fetchone() == (0,)
+    assert run("checkin", old, "000015", "--gate", "south").exit_code == 0
+
+
+def test_a_file_made_while_the_bundle_is_written_is_not_overwritten(
+    eclipse, run, tmp_path, monkeypatch
+):
+    """Checking OUT first is not enough: writing the bundle takes a while."""
+    from kexie_plugins.qr_checkin import bundle
+
+    out = tmp_path / "laptop.bundle"
+    fill = bundle._fill
+
+    def slow_fill(*args, **kwargs):
+        count = fill(*args, **kwargs)
+        out.write_text("copied here meanwhile")
+        return count
+
+    monkeypatch.setattr(bundle, "_fill", slow_fill)
+    result = run("bundle", eclipse, out, "--device", "laptop")
+    assert result.exit_code == 2
+    assert f"{out} appeared while the bundle was written; it was left as it is" in result.output
+    assert out.read_text() == "copied here meanwhile"
+    assert [p.name for p in tmp_path.iterdir() if "laptop" in p.name] == ["laptop.bundle"]
+
+
+def test_a_file_named_like_the_unfinished_bundle_is_left_alone(eclipse, run, tmp_path):
+    """The bundle used to be written to OUT.partial whatever was there."""
+    out = tmp_path / "laptop.bundle"
+    mine = tmp_path / "laptop.bundle.partial"
+    mine.write_text("my notes")
+    assert run("bundle", eclipse, out, "--device", "laptop").exit_code == 0
+    assert mine.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir() if "laptop" in p.name) == [
+        "laptop.bundle",
+        "laptop.bundle.partial",
+    ]

@@ -18,19 +18,26 @@ def glasses() -> None:
 
 @glasses.command(name="import")
 @event_dir
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="The workbook's sheet to read (default: the first).")
 @click.pass_context
-def import_command(ctx, directory: Path, csv_file: Path) -> None:
-    """Check a CSV of units (name, contact, pairs) and make it the event's allocations."""
+def import_command(ctx, directory: Path, file: Path, sheet) -> None:
+    """Check a CSV or .xlsx file of units and make it the event's allocations.
+
+    Columns: name, contact, phone, pairs (or 单位名称, 联系人, 电话, 数量); see docs/logistics.md.
+    """
     from kexie_plugins.eclipse_glasses.glasses import NAME, import_allocations
 
     # The allocations being replaced may be the broken ones: do not let them stop the fix.
     event = load_event(directory, plugins_of(ctx), plugin_checks=False)
     if not event.uses(NAME):
         raise UsageError(f"the event has no [plugins.{NAME}] section")
-    count, changed, warnings = import_allocations(event, csv_file)
-    for warning in warnings:
+    found, changed = import_allocations(event, file, sheet=sheet)
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    for warning in found.warnings:
         click.echo(f"warning: {warning}", err=True)
+    count = len(found.units)
     if changed:
         click.echo(f"{count} units imported")
     else:

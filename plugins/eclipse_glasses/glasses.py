@@ -9,17 +9,20 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import attrs
 
-from kexie_events.csv_import import ImportRefused, read_table
+from kexie_events.csv_export import csv_bytes
 from kexie_events.errors import KexieError, Problem, UsageError
 from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import pick
 from kexie_events.model import Event
 from kexie_events.records import Migration
 from kexie_events.store import EventStore, now
+from kexie_events.table_import import Column, ImportRefused, is_workbook, read_table
+from kexie_events.xlsx_export import workbook_bytes
 
 NAME = "eclipse-glasses"
 DEFAULT_ALLOCATIONS = "glasses-allocations.csv"
@@ -90,30 +93,43 @@ class GlassesPlan:
         return max(0, self.need - self.stock)
 
 
-ALLOCATION_COLUMNS = ("name", "contact", "pairs")
+ALLOCATION_COLUMNS = (
+    Column("name", ("单位名称", "单位", "学校", "unit")),
+    Column("contact", ("联系人",)),
+    Column("phone", ("电话", "联系电话", "手机")),
+    Column("pairs", ("数量", "副数", "数量（副）")),
+)
 MAX_PAIRS = 1_000_000
 
 
 @attrs.frozen
 class AllocationsFile:
-    """A CSV of units as read: the units, every problem (with its line) and the warnings."""
+    """A file of units as read: the units, every problem (with its line), the warnings and
+    the notes (how the file was read)."""
 
     units: tuple[Allocation, ...]
     problems: tuple[str, ...]
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
-def read_allocations(path: Path) -> AllocationsFile:
-    """Units from a CSV (name, contact, pairs), read strictly (see
-    :mod:`kexie_events.csv_import`); every bad row is reported with its line."""
+def read_allocations(path: Path, *, sheet: str | None = None) -> AllocationsFile:
+    """Units from a CSV or workbook (name, contact, phone, pairs, or 单位名称, 联系人, 电话,
+    数量), read strictly (see :mod:`kexie_events.table_import`); every bad row is reported with
+    its line. A phone column is added to the contact (``王老师 13910002000``)."""
     if not path.exists():
         return AllocationsFile((), (f"{path}: no such file",), ())
     table = read_table(
-        path, columns=ALLOCATION_COLUMNS, required=("name", "pairs"), unique=("name",)
+        path,
+        columns=ALLOCATION_COLUMNS,
+        required=("name", "pairs"),
+        unique=("name",),
+        sheet=sheet,
     )
     units, problems = [], list(table.problems)
     for row in table.rows:
         name, raw = row.values["name"], row.values["pairs"]
+        contact = " ".join(v for v in (row.values["contact"], row.values["phone"]) if v)
         if not name:
             problems.append(table.at(row.line, "the unit's name is empty"))
         elif not re.fullmatch(r"[0-9]+", raw):
@@ -125,8 +141,8 @@ def read_allocations(path: Path) -> AllocationsFile:
                 table.at(row.line, f"pairs for {name!r}: {raw} is more than {MAX_PAIRS:,}")
             )
         else:
-            units.append(Allocation(row.line, name, row.values["contact"], int(raw)))
-    return AllocationsFile(tuple(units), tuple(problems), table.warnings)
+            units.append(Allocation(row.line, name, contact, int(raw)))
+    return AllocationsFile(tuple(units), tuple(problems), table.warnings, table.notes)
 
 
 def _split(total: int, gates: list[str]) -> dict[str, int]:
@@ -193,26 +209,44 @@ def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
     return plan, reader.problems
 
 
-def import_allocations(event: Event, source: Path) -> tuple[int, bool, tuple[str, ...]]:
-    """Check a CSV of units and copy it into the event folder, all or nothing.
+def import_allocations(
+    event: Event, source: Path, *, sheet: str | None = None
+) -> tuple[AllocationsFile, bool]:
+    """Check a file of units and make it the event's allocations, all or nothing.
 
-    Returns the number of units, whether the event's file changed (importing the file that is
-    already the event's changes nothing) and the warnings to show.
+    A file of the kind the event's file is (CSV, or a workbook's first sheet) is copied as it
+    is; otherwise its units are written in that kind, with the columns name, contact, pairs.
+    Returns what was read and whether the event's file changed (importing the file that is
+    already the event's changes nothing).
     """
-    found = read_allocations(source)
+    found = read_allocations(source, sheet=sheet)
     if found.problems:
         raise ImportRefused(found.problems)
     if not found.units:
         raise UsageError(f"{source}: no units in the file")
-    name = read_plan(event)[0].allocations_file
-    target = event.folder / name
-    data = source.read_bytes()
+    target = event.folder / read_plan(event)[0].allocations_file
+    if is_workbook(source) == is_workbook(target) and sheet is None:
+        data = source.read_bytes()
+    else:
+        header = ("name", "contact", "pairs")
+        rows = [(unit.name, unit.contact, unit.pairs) for unit in found.units]
+        if is_workbook(target):
+            data = workbook_bytes([("allocations", header, rows)])
+        else:
+            data = csv_bytes(header, rows)
     if target.exists() and target.read_bytes() == data:
-        return len(found.units), False, found.warnings
-    temporary = target.with_suffix(".importing")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
-    return len(found.units), True, found.warnings
+        return found, False
+    # A name of its own for the new file, so that no other file is overwritten on the way.
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".new")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(name, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return found, True
 
 
 def handed_out(store: EventStore) -> dict:

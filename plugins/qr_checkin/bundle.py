@@ -7,6 +7,11 @@ journals into the event store. Scans are identified by ``scan_id``, so merging t
 nothing, and who counts as admitted is derived (earliest admission wins), so the order of
 merges does not matter.
 
+``kexie bundle DIR OUT`` never writes over a file it did not make: an existing OUT is replaced
+only when it is an earlier bundle of the same event whose every scan is in the event already
+(:func:`check_replaceable`), and the new bundle is written under a name of its own and moved
+to OUT only if nothing appeared there meanwhile.
+
 A bundle comes back from outside, so it is read with care:
 
 - SQLite never opens the file given to ``merge`` (or to ``checkin`` before it is known to be a
@@ -24,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -92,18 +98,48 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def write(event: Event, store: EventStore, out: Path, *, device: str) -> int:
-    """Write a bundle for ``device`` to ``out``; return how many tickets it holds."""
-    if out.exists():
-        raise UsageError(f"{out} already exists; choose a new file for each device")
+@attrs.frozen
+class Written:
+    """A bundle written: how many tickets it holds, and whether it replaced an earlier one."""
+
+    tickets: int
+    replaced: bool
+
+
+def write(event: Event, store: EventStore, out: Path, *, device: str) -> Written:
+    """Write a bundle for ``device`` to ``out``.
+
+    ``out`` is replaced only when it is an earlier bundle of this event whose scans are all
+    merged into the event (:func:`check_replaceable`); any other file there is left as it is
+    and :class:`UsageError` says why. The bundle is written under a name of its own beside
+    ``out`` and moved there at the end, so a failure leaves ``out`` as it was.
+    """
     device = inputs.text(device, "device", lang="en", limit=inputs.NAME_LIMIT)
     if device in ON_SITE_DEVICES:
         raise UsageError(f"--device {device!r} is reserved for the event's own records")
     public = store.meta(PUBLIC_KEY)
     if public is None:
         raise KexieError("no tickets issued yet: kexie tickets issue DIR --count N")
-    partial = out.with_name(out.name + ".partial")
-    db = _connect(partial)
+    earlier = check_replaceable(out, store) if out.exists() or out.is_symlink() else None
+    try:
+        handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
+    except OSError as error:
+        raise UsageError(f"{out}: cannot write there: {error.strerror or error}") from None
+    os.close(handle)
+    partial = Path(name)
+    os.chmod(partial, 0o644)  # as SQLite would make it: a bundle holds no secret
+    try:
+        count = _fill(partial, event, store, public, device)
+        _install(partial, out, earlier)
+    finally:
+        for path in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            path.unlink(missing_ok=True)
+    return Written(count, earlier is not None)
+
+
+def _fill(path: Path, event: Event, store: EventStore, public: str, device: str) -> int:
+    """Write the bundle's tables into the empty SQLite file ``path``; return its tickets."""
+    db = _connect(path)
     try:
         db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);")
         db.executescript(TICKETS + SCANS)
@@ -139,10 +175,91 @@ def write(event: Event, store: EventStore, out: Path, *, device: str) -> int:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
-    for suffix in ("-wal", "-shm"):
-        Path(str(partial) + suffix).unlink(missing_ok=True)
-    partial.rename(out)
     return len(tickets)
+
+
+def check_replaceable(out: Path, store: EventStore) -> tuple:
+    """Check that the existing ``out`` may be replaced by a new bundle, or raise
+    :class:`UsageError` saying why not.
+
+    Only a bundle of this event (a derived file) may be replaced, and only when every scan and
+    head count in it, its write-ahead log included, is in the event already: overwriting
+    unmerged scans would lose admissions. Returns the file's stamp, to see that nobody
+    writes to it before it is replaced.
+    """
+    keep = "it was left as it is: name another file for the new bundle"
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; name a file for the bundle")
+    if not out.exists():
+        raise UsageError(f"{out} is a link to a missing file; {keep}")
+    stamp = _stamp(out, Path(f"{out}-wal"))
+    try:
+        journal = read_journal(out)
+    except UsageError as error:
+        raise UsageError(f"{error}; {keep}") from None
+    except OSError as error:
+        raise UsageError(f"{out}: cannot read it ({error.strerror or error}); {keep}") from None
+    if journal.meta["event_id"] != store.event_id:
+        title = journal.meta["event_title"][:100]
+        raise UsageError(f"{out} is a scanner bundle of another event ({title}); {keep}")
+    if journal.meta[PUBLIC_KEY] != store.meta(PUBLIC_KEY):
+        raise UsageError(f"{out} is a bundle made with another ticket key; {keep}")
+    db = store.connection
+    scans = sum(
+        not db.execute(
+            "SELECT 1 FROM qr_scans WHERE scan_id = ? AND device = ? AND ticket IS ?"
+            " AND result = ?",
+            (row["scan_id"], row["device"], row["ticket"], row["result"]),
+        ).fetchone()
+        for row in journal.scans
+    )
+    headcounts = sum(
+        not db.execute(
+            "SELECT 1 FROM qr_headcounts WHERE scan_id = ? AND device = ?",
+            (_headcount_key(journal.device, row), row["device"]),
+        ).fetchone()
+        for row in journal.headcounts
+    )
+    if scans or headcounts:
+        what = " and ".join(
+            text
+            for count, text in (
+                (scans, f"{scans} scan{'s' if scans != 1 else ''}"),
+                (headcounts, f"{headcounts} head count{'s' if headcounts != 1 else ''}"),
+            )
+            if count
+        )
+        raise UsageError(
+            f"{out} holds {what} from {journal.device!r} not merged into the event yet, so "
+            f"it was not overwritten: merge it first (kexie journal merge DIR {out}), or "
+            "name another file for the new bundle"
+        )
+    return stamp
+
+
+def _install(partial: Path, out: Path, earlier: tuple | None) -> None:
+    """Move the finished bundle to ``out``: onto nothing, or onto the bundle checked earlier."""
+    wal = Path(f"{out}-wal")
+    appeared = UsageError(f"{out} appeared while the bundle was written; it was left as it is")
+    if earlier is None:
+        try:
+            os.link(partial, out)  # unlike a rename, never onto a file made meanwhile
+        except FileExistsError:
+            raise appeared from None
+        except OSError:  # no hard links on this disk (a FAT USB stick)
+            if out.exists() or out.is_symlink():
+                raise appeared from None
+            os.replace(partial, out)
+        return
+    if _stamp(out, wal) != earlier:
+        raise UsageError(
+            f"{out} changed while the new bundle was written (a scan?); it was left as it is: "
+            "merge it, then make the bundle again"
+        )
+    # The old bundle's log and index would be read as the new file's: they go with it.
+    for stale in (wal, Path(f"{out}-shm")):
+        stale.unlink(missing_ok=True)
+    os.replace(partial, out)
 
 
 # --- reading a bundle without touching it ---------------------------------------------------

@@ -39,16 +39,22 @@ def issue_command(ctx, directory: Path, count: int, site, audience, by) -> None:
 
 @tickets.command(name="import")
 @event_dir
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="The workbook's sheet to read (default: the first).")
 @click.option("--by", default=default_user, help="Who issues them.")
 @click.pass_context
-def import_command(ctx, directory: Path, csv_file: Path, by) -> None:
-    """Issue one ticket per registration (columns: name, phone, audience, site)."""
+def import_command(ctx, directory: Path, file: Path, sheet, by) -> None:
+    """Issue one ticket per registration, from a CSV or .xlsx file.
+
+    Columns: name, phone, audience, site (or 姓名, 手机, 人群, 场地); see docs/checkin.md.
+    """
     from kexie_plugins.qr_checkin import tickets as ticket_book
 
     _plugins, event, store = open_event(ctx, directory)
     with store:
-        registrations = ticket_book.read_registrations(event, csv_file)
+        registrations = ticket_book.read_registrations(event, file, sheet=sheet)
+        for note in registrations.notes:
+            click.echo(f"note: {note}", err=True)
         for warning in registrations.warnings:
             click.echo(f"warning: {warning}", err=True)
         numbers = ticket_book.import_registrations(event, store, registrations, by=by)
@@ -97,13 +103,18 @@ def revoke_command(ctx, directory: Path, number: int, reason, by) -> None:
 @click.option("--device", default=socket.gethostname, help="Name of the scanning device.")
 @click.pass_context
 def bundle(ctx, directory: Path, out: Path, device: str) -> None:
-    """Write a scanner bundle for offline check-in (no private key, no names)."""
+    """Write a scanner bundle for offline check-in (no private key, no names).
+
+    OUT may be an earlier bundle of the event whose scans are all merged; any other existing
+    file is left as it is (exit 2).
+    """
     from kexie_plugins.qr_checkin import bundle as bundles
 
     _plugins, event, store = open_event(ctx, directory)
     with store:
-        count = bundles.write(event, store, out, device=device)
-    click.echo(f"bundle for {device}: {out} ({count} tickets)")
+        written = bundles.write(event, store, out, device=device)
+    replaced = "; it replaces the earlier bundle, all merged" if written.replaced else ""
+    click.echo(f"bundle for {device}: {out} ({written.tickets} tickets{replaced})")
 
 
 @click.command()

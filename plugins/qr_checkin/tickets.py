@@ -7,11 +7,11 @@ from pathlib import Path
 
 import attrs
 
-from kexie_events.csv_import import ImportRefused, read_table
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.fields import suggest
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import EventStore, now
+from kexie_events.table_import import Column, ImportRefused, header_key, read_table
 from kexie_plugins.qr_checkin.codes import Signer, Verifier, load_or_create_signer
 
 PUBLIC_KEY = "qr_public_key"
@@ -112,48 +112,90 @@ def _insert(
     return numbers
 
 
-REGISTRATION_COLUMNS = ("name", "phone", "audience", "site")
+REGISTRATION_COLUMNS = (
+    Column("name", ("姓名",)),
+    Column("phone", ("手机", "手机号", "手机号码", "电话", "联系电话")),
+    Column("audience", ("人群", "人群类别")),
+    Column("site", ("场地",)),
+)
+AUDIENCE_NAMES = {
+    "未成年人": "minors",
+    "农民": "farmers",
+    "城镇劳动者": "urban_workers",
+    "城镇劳动人口": "urban_workers",
+    "领导干部和公务员": "cadres",
+    "干部和公务员": "cadres",
+    "其他": "others",
+}
+"""Audience groups as offices write them (the outline's Chinese names), by their ids."""
 
 
 @attrs.frozen
 class Registrations:
-    """The people of a registration CSV, checked, with the warnings to show (extra columns)."""
+    """The people of a registration file, checked, with what to tell the user.
+
+    Attributes:
+        warnings: extra columns, total rows.
+        notes: how the file was read (its encoding, the sheet).
+    """
 
     path: Path
     people: tuple[dict, ...]
     lines: tuple[int, ...]
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
-def read_registrations(event: Event, path: Path) -> Registrations:
-    """Read a registration CSV (name, phone, audience, site); ``ImportRefused`` lists every
-    problem with its line (see :mod:`kexie_events.csv_import`)."""
-    table = read_table(path, columns=REGISTRATION_COLUMNS, required=("name",))
+def read_registrations(event: Event, path: Path, *, sheet: str | None = None) -> Registrations:
+    """Read a registration CSV or workbook (name, phone, audience, site, or 姓名, 手机, 人群,
+    场地); ``ImportRefused`` lists every problem with its line (see
+    :mod:`kexie_events.table_import`).
+
+    An audience may be written by its id or its Chinese name (``未成年人``), a site by its id or
+    its name.
+    """
+    table = read_table(path, columns=REGISTRATION_COLUMNS, required=("name",), sheet=sheet)
     problems = list(table.problems)
-    sites = sorted(s.id for s in event.sites)
-    people, lines = [], []
+    # Sites by id or name, audiences by id or Chinese name, compared as header names are.
+    sites = {header_key(s.name): s.id for s in event.sites}
+    sites |= {header_key(s.id): s.id for s in event.sites}
+    audiences = {header_key(a): a for a in AUDIENCES}
+    audiences |= {header_key(n): a for n, a in AUDIENCE_NAMES.items()}
+    people, lines, seen = [], [], {}
     for row in table.rows:
         name, phone = row.values["name"], row.values["phone"] or None
         site, audience = row.values["site"] or None, row.values["audience"] or None
         if not name:
             problems.append(table.at(row.line, "name is empty"))
-        if site and site not in sites:
-            problems.append(table.at(row.line, f"no site {site!r}{suggest(site, sites)}"))
-        if audience and audience not in AUDIENCES:
+        if site and header_key(site) not in sites:
+            names = [*(s.id for s in event.sites), *(s.name for s in event.sites)]
+            problems.append(table.at(row.line, f"no site {site!r}{suggest(site, names)}"))
+        elif site:
+            site = sites[header_key(site)]
+        if audience and header_key(audience) not in audiences:
             problems.append(
                 table.at(
                     row.line,
-                    f"audience {audience!r} is not one of {', '.join(AUDIENCES)}"
-                    f"{suggest(audience, AUDIENCES)}",
+                    f"audience {audience!r} is not one of {', '.join(AUDIENCES)} "
+                    f"({'/'.join(AUDIENCE_NAMES)})"
+                    f"{suggest(audience, [*AUDIENCES, *AUDIENCE_NAMES])}",
                 )
             )
-        people.append({"name": name, "phone": phone, "site": site, "audience": audience})
+        elif audience:
+            audience = audiences[header_key(audience)]
+        person = {"name": name, "phone": phone, "site": site, "audience": audience}
+        if _identity(person) in seen:  # the same person, written once by id, once by name
+            first = seen[_identity(person)]
+            twice = f"{name!r} is listed twice (first on {table.row_word} {first})"
+            problems.append(table.at(row.line, twice))
+        seen.setdefault(_identity(person), row.line)
+        people.append(person)
         lines.append(row.line)
     if problems:
         raise ImportRefused(problems)
     if not people:
         raise UsageError(f"{path}: no registrations in the file")
-    return Registrations(path, tuple(people), tuple(lines), table.warnings)
+    return Registrations(path, tuple(people), tuple(lines), table.warnings, table.notes)
 
 
 def import_registrations(
@@ -182,7 +224,7 @@ def import_registrations(
 
 def _identity(person: dict) -> tuple[str, ...]:
     """What makes two registrations the same: every column (empty and missing are equal)."""
-    return tuple(person[column] or "" for column in REGISTRATION_COLUMNS)
+    return tuple(person[column.key] or "" for column in REGISTRATION_COLUMNS)
 
 
 def listing(store: EventStore) -> list[Ticket]:
