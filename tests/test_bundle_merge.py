@@ -297,14 +297,33 @@ def test_the_refusal_names_the_rows(eclipse, run, laptop, tmp_path):
     assert "scan row 1:" not in result.output
 
 
-def test_an_admission_after_the_ticket_was_revoked_is_refused(eclipse, run, tmp_path, on_the_day):
+def test_a_ticket_revoked_after_the_bundle_was_made_counts_as_let_in(
+    eclipse, run, tmp_path, on_the_day
+):
     path = tmp_path / "laptop.bundle"
     run("bundle", eclipse, path, "--device", "laptop")
     run("tickets", "revoke", eclipse, "5", "--reason", "lost")  # the laptop does not know
     assert run("checkin", path, "000005", "--gate", "south").exit_code == 0
     result = run("journal", "merge", eclipse, path)
+    assert result.exit_code == 0, result.output
+    assert "1 admitted with tickets revoked after the bundle was made" in result.output
+    assert admitted_at(eclipse) == {5: "south"}
+
+
+def test_an_admission_of_a_ticket_the_bundle_knew_was_revoked_is_refused(
+    eclipse, run, tmp_path, on_the_day
+):
+    run("tickets", "revoke", eclipse, "5", "--reason", "lost")
+    path = tmp_path / "laptop.bundle"
+    run("bundle", eclipse, path, "--device", "laptop")
+    refused = run("checkin", path, "000005", "--gate", "south")
+    assert refused.exit_code != 0  # the laptop itself refuses it
+    assert run("checkin", path, "000006", "--gate", "south").exit_code == 0
+    # A bundle edited to say the revoked ticket was let in is refused whole.
+    tamper(path, "UPDATE qr_scans SET result = 'admitted', ticket = 5 WHERE ticket = 6")
+    result = run("journal", "merge", eclipse, path)
     assert result.exit_code == 2
-    assert "scan row 1: ticket 000005 was revoked at " in result.output
+    assert "ticket 000005 was revoked at " in result.output
     assert admitted_at(eclipse) == {}
 
 

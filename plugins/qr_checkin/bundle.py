@@ -454,6 +454,7 @@ class Journal:
     meta: dict[str, str]
     scans: tuple[dict, ...]
     headcounts: tuple[dict, ...]
+    known_revoked: frozenset[int] = frozenset()
 
     @property
     def device(self) -> str:
@@ -469,7 +470,9 @@ def read_journal(path: Path) -> Journal:
         headcounts = [
             dict(row) for row in db.execute(f"SELECT {_names('qr_headcounts')} FROM qr_headcounts")
         ]
-    return Journal(path, meta, tuple(scans), tuple(headcounts))
+        # The revocations the laptop knew: an admission of one of those is the bundle's fault.
+        known = frozenset(n for (n,) in db.execute("SELECT number FROM qr_revocations"))
+    return Journal(path, meta, tuple(scans), tuple(headcounts), known)
 
 
 def _names(table: str) -> str:
@@ -481,7 +484,11 @@ def _names(table: str) -> str:
 
 @attrs.frozen
 class MergeResult:
-    """What one bundle's journal brought into the event store."""
+    """What one bundle's journal brought into the event store.
+
+    ``revoked_later`` counts admissions of tickets revoked after the bundle was made: the laptop
+    could not refuse them, the people were let in, so they are merged as they happened.
+    """
 
     device: str
     new_scans: int
@@ -489,6 +496,7 @@ class MergeResult:
     admitted_on_device: int
     counted_as_duplicates: int
     new_headcounts: int
+    revoked_later: int = 0
 
 
 def merge(event: Event, store: EventStore, paths: Sequence[Path]) -> list[MergeResult]:
@@ -532,7 +540,21 @@ def merge(event: Event, store: EventStore, paths: Sequence[Path]) -> list[MergeR
                 )
         if refusals:
             raise UsageError("\n".join(refusals) + "\nnothing was merged")
-        return [_insert(db, event, journal) for journal in journals]
+        return [
+            attrs.evolve(_insert(db, event, journal), revoked_later=_revoked_later(journal, db))
+            for journal in journals
+        ]
+
+
+def _revoked_later(journal: Journal, db: sqlite3.Connection) -> int:
+    """Admissions in ``journal`` of tickets revoked after the bundle was made."""
+    revoked = JournalRules.revocations(db)
+    return sum(
+        row["result"] == "admitted"
+        and row["ticket"] in revoked
+        and row["ticket"] not in journal.known_revoked
+        for row in journal.scans
+    )
 
 
 Located = tuple[tuple[int, int], str]
@@ -558,7 +580,11 @@ def _row_problems(journal: Journal, rules: JournalRules, facts: dict) -> list[Lo
                 f"is now {rules.rule!r}",
             )
         )
-    rules = attrs.evolve(rules, device=journal.device)
+    # A ticket revoked after the bundle was made could not be refused on the laptop: the
+    # person was let in, and that admission is merged as it happened. Only revocations the
+    # bundle carried make an admission wrong.
+    knew = {n: at for n, at in rules.revoked.items() if n in journal.known_revoked}
+    rules = attrs.evolve(rules, device=journal.device, revoked=knew)
     seen: set = set()
     for row in journal.scans:
         found = rules.scan(row)

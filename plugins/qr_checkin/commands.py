@@ -214,6 +214,11 @@ def merge_command(ctx, directory: Path, bundles: tuple[Path, ...], as_json: bool
             f"{r.admitted_on_device} admitted on the device, {r.counted_as_duplicates} of them "
             f"already admitted elsewhere earlier and counted as duplicates"
         )
+        if r.revoked_later:
+            click.echo(
+                f"  note: {r.revoked_later} admitted with tickets revoked after the bundle was "
+                "made; the laptop could not know, so they count as they happened"
+            )
 
 
 COMMANDS = (tickets, bundle, checkin, journal)
