@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 from kexie_events.docx_styles import SEAL_ROOM, SIGNATURE, TABLE_TEXT
+from kexie_events.ooxml import normalise_zip, xml_safe
 
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _BLOCKS = {"h1", "h2", "h3", "p", "li", "td", "th", "caption"}
@@ -190,14 +190,6 @@ def _repeat_on_every_page(row) -> None:
     row._tr.get_or_add_trPr().append(marker)
 
 
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot hold (a pasted control character)."""
-    return _NOT_IN_XML.sub("", text)
-
-
 def html_to_docx(html: str, *, title: str, lang: str, base: Path | None = None) -> bytes:
     """Convert a kit document's HTML to the bytes of a reproducible ``.docx``.
 
@@ -219,16 +211,3 @@ def html_to_docx(html: str, *, title: str, lang: str, base: Path | None = None) 
     buffer = io.BytesIO()
     document.save(buffer)
     return normalise_zip(buffer.getvalue())
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times and order, so equal content gives equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()

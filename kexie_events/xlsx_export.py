@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
-from kexie_events.docx_writer import normalise_zip, xml_safe
+from kexie_events.ooxml import normalise_zip, xml_safe
 
 _SHEET_NAME_BANNED = re.compile(r"[\[\]:*?/\\]")
 _FIXED_TIME = dt.datetime(2000, 1, 1)

@@ -310,6 +310,7 @@ def test_merge_reports_late_scans_by_device(eclipse, run, tmp_path, on_the_day):
             "admitted_on_device": 1,
             "counted_as_duplicates": 1,
             "new_headcounts": 0,
+            "revoked_later": 0,
         }
     ]
 
