@@ -36,11 +36,20 @@ def plugins_of(ctx: click.Context):
 
 
 def default_user() -> str:
-    """Who is acting: ``$KEXIE_USER``, else the login name."""
+    """Who is acting: ``$KEXIE_USER``, else the computer's login name marked as such.
+
+    The login name (``login:root``) tells which account typed a record, not which person did
+    the work, so the report does not count it as a volunteer (``volunteers.is_person``).
+    """
+    from kexie_events.volunteers import computer_login
+
+    named = os.environ.get("KEXIE_USER", "").strip()
+    if named:
+        return named
     try:
-        return os.environ.get("KEXIE_USER") or getpass.getuser()
+        return computer_login(getpass.getuser())
     except (KeyError, OSError):
-        return "unknown"
+        return computer_login("unknown")
 
 
 def now_during(event, option: str):
@@ -338,7 +347,26 @@ def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: 
             )
         )
         click.echo(terminal(urls[-1]))
-    uvicorn.run(app, host=host, port=port, log_level="warning", **server_options(), **tls)
+        click.echo(
+            pick(
+                lang,
+                "每位志愿者的登录二维码：kexie volunteers link DIR 姓名",
+                "each volunteer's login QR code: kexie volunteers link DIR NAME",
+            )
+        )
+    # Links printed while the server runs (kexie volunteers add / link) point at it.
+    from kexie_events import volunteers as logins
+
+    folder, pid = app.state.kexie.event.folder, os.getpid()
+    try:
+        logins.announce_server(folder, logins.Server(pid, scheme, host, port, tuple(urls)))
+    except OSError as error:  # a read-only folder: the server runs, links need --url
+        click.echo(f"warning: cannot write {error.filename}: {error.strerror}", err=True)
+    app.state.kexie.on_shutdown.append(lambda: logins.withdraw_server(folder, pid))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", **server_options(), **tls)
+    finally:
+        logins.withdraw_server(folder, pid)
 
 
 def _addresses(host: str) -> list[str]:
@@ -367,14 +395,17 @@ def volunteers() -> None:
 @click.option("--gate", help="The gate the volunteer starts at.")
 @click.option("--site", help="The site, when the gate name is used at several.")
 @click.option(
-    "--role", type=click.Choice(["scanner", "lead"]), default="scanner", show_default=True
+    "--role",
+    type=click.Choice(["scanner", "lead", "board"]),
+    default="scanner",
+    show_default=True,
+    help="board: a screen that shows the live board and may record nothing.",
 )
 @click.option(
     "--url",
     "base_url",
-    default="http://127.0.0.1:8000",
-    show_default=True,
-    help="Address of the check-in app as phones will reach it.",
+    help="Address of the check-in app as phones will reach it (default: the running "
+    "kexie serve's).",
 )
 @click.option("--by", default=default_user, help="Who gives the login.")
 @click.pass_context
@@ -390,13 +421,60 @@ def volunteers_add(ctx, directory: Path, name: str, gate, site, role, base_url, 
         raise click.UsageError(f"no gate {gate!r}; gates: {', '.join(sorted(gates))}")
     with store:
         token = logins.add(store, name, role=role, by=by, site=site, gate=gate)
-    link = f"{base_url.rstrip('/')}/#login={token}"
+    _print_link(directory, name, role, gate, token, base_url)
+
+
+@volunteers.command(name="link")
+@event_dir
+@click.argument("name")
+@click.option("--url", "base_url", help="Address of the check-in app as phones will reach it.")
+@click.pass_context
+def volunteers_link(ctx, directory: Path, name: str, base_url) -> None:
+    """Print NAME's login link and its QR code again (to scan off the laptop's screen)."""
+    from kexie_events import volunteers as logins
+
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        volunteer, token = logins.token_of(store, name)
+    _print_link(directory, volunteer.name, volunteer.role, volunteer.gate, token, base_url)
+
+
+def _print_link(directory: Path, name: str, role: str, gate, token: str, base_url) -> None:
+    """The login link, pointing where phones reach ``kexie serve``, with its QR code."""
+    from kexie_events.qr import terminal
+
+    base, note = _base_url(directory, base_url)
+    page = "board" if role == "board" else ""
+    link = f"{base.rstrip('/')}/{page}#login={token}"
     click.echo(f"login for {name} ({role}{', ' + gate if gate else ''}):")
     click.echo(f"  link:  {link}")
     click.echo(f"  token: {token}")
-    from kexie_events.qr import terminal
-
+    if note:
+        click.echo(f"note: {note}", err=True)
     click.echo(terminal(link))
+
+
+def _base_url(directory: Path, given: str | None) -> tuple[str, str]:
+    """Where phones reach the check-in app, and a note when that is a guess or unreachable."""
+    from kexie_events import volunteers as logins
+
+    if given:
+        return given, ""
+    server = logins.running_server(directory)
+    if server is not None:
+        if server.phone_url:
+            return server.phone_url, ""
+        return server.urls[0], (
+            f"kexie serve listens on {server.host} only, which phones cannot reach; restart it "
+            "with --host 0.0.0.0 (and --https) and print the link again: kexie volunteers link"
+        )
+    lan = [a for a in _addresses("0.0.0.0") if not a.startswith("127.")]
+    address = lan[0] if lan else "127.0.0.1"
+    return f"http://{address}:8000/", (
+        f"kexie serve is not running, so the link assumes http://{address}:8000 (kexie serve "
+        "DIR --host 0.0.0.0); once it runs, print the link again with kexie volunteers link "
+        "DIR NAME, or give --url"
+    )
 
 
 @volunteers.command(name="revoke")

@@ -238,6 +238,7 @@ def _sites(top: TableReader) -> tuple[Site, ...]:
         gates = reader.texts("gates")
         if len(set(gates)) != len(gates):
             reader.error("gates", "a gate name is listed twice")
+        exits = reader.texts("exits", choices=gates)  # an exit is one of the site's gates
         sites.append(
             Site(
                 id=site_id or "",
@@ -249,6 +250,7 @@ def _sites(top: TableReader) -> tuple[Site, ...]:
                 elevation=reader.number("elevation", 0.0, minimum=-500, maximum=9000),
                 capacity=reader.integer("capacity"),
                 gates=gates,
+                exits=exits,
             )
         )
     return tuple(sites)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kexie_events.records import (
         Attendance,
         Blocker,
+        BoardTile,
         Document,
         EventTemplate,
         KitFile,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         VolunteerAction,
     )
     from kexie_events.store import EventStore
+    from kexie_plugins.registration.notify import Message, Person
 
 hookspec = pluggy.HookspecMarker("kexie_events")
 hookimpl = pluggy.HookimplMarker("kexie_events")
@@ -218,6 +220,23 @@ def kexie_attendance(event: Event, store: EventStore) -> Iterable[Attendance]:
 
 
 @hookspec
+def kexie_board_tiles(event: Event, store: EventStore) -> Iterable[BoardTile]:
+    """Add figures to the live board (``/board``), shown on a projector in the command tent.
+
+    The board shows the check-in counts (people in, inside now against capacity, arrivals per
+    10 minutes); plugins add tiles for what the people in charge must see from across the
+    room: eclipse glasses left, open critical checklist items, incidents. Return
+    ``BoardTile`` records with a short ``label``, a big ``value`` and at most a few ``detail``
+    lines, all in the event's language; ``level`` turns the tile amber (``warning``) or red
+    (``alert``). Called every two seconds while a board is open, holding the store's lock:
+    read a little, write nothing.
+
+    :param event: the loaded event.
+    :param store: the event's store.
+    """
+
+
+@hookspec
 def kexie_personal_data(event: Event, store: EventStore, remove: bool) -> Iterable[PersonalData]:
     """Count the personal data your plugin keeps in the store, and remove it when asked.
 
@@ -245,3 +264,29 @@ def kexie_public_notes(event: Event) -> Iterable[PublicNote]:
     :param event: the loaded event.
     """
 
+
+@hookspec
+def kexie_notify(event: Event, person: Person, message: Message) -> str | None:
+    """Send a message to a person who signed up: a confirmation, a waiting-list promotion,
+    a cancellation or the reminder the day before (the ``registration`` plugin calls this).
+
+    Every message is first written to the event's message log (``kexie registrations
+    messages DIR``); then every implementation of this hook is called in turn, and each sends
+    it through its own channel or lets it pass. The built-in ``registration`` plugin sends
+    e-mail over SMTP when ``[registration.email]`` or ``KEXIE_SMTP_HOST`` is set; an SMS or
+    WeChat plugin would send ``message.text`` to ``person.phone`` (see docs/plugins.md).
+    Called after the sign-up is recorded, outside any transaction: take your time, but a
+    plugin that raises has its error written to the log and the other channels still run.
+
+    :param event: the loaded event; ``event.lang`` is the language the message is written in.
+    :param person: who to reach (``kexie_plugins.registration.notify.Person``): ``name``,
+        ``phone`` and ``email`` (each ``None`` when not asked or not given), and
+        ``registration``, the sign-up's number.
+    :param message: what to say (``kexie_plugins.registration.notify.Message``): ``kind``
+        (``confirmed``, ``waitlisted``, ``promoted``, ``cancelled`` or ``reminder``),
+        ``subject``, ``text`` (complete, in the event's language, short enough for an SMS
+        when possible) and ``url`` (the person's own page with the ticket, a secret: send it
+        to them only).
+    :return: the name of your channel (``"sms"``) when you sent it; ``None`` when it is not
+        for you (no address, not configured).
+    """

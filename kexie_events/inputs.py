@@ -12,13 +12,14 @@ not a digit, and text never carries control characters (they hide in reports and
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kexie_events.errors import KexieError
-from kexie_events.i18n import pick
+from kexie_events.i18n import date_text, pick
 
 #: The most any one press of a button may record (pairs, leaflets, people): more is a typo.
 MAX_COUNT = 100_000
@@ -269,6 +270,46 @@ def place(
     if site is not None and site not in sites:
         raise InputError("site", pick(lang, f"没有场地“{site}”", f"no site {site!r}"))
     return None, site
+
+
+def event_moment(value: Any, field: str, *, event: Any, label: str | None = None) -> dt.datetime:
+    """When something happened during ``event``: an aware time on one of the event's days.
+
+    ``value`` is ISO text: a date (``2035-09-02``, taken as 12:00 that day: a paper sheet
+    covers the day, not an hour), a local time (``2035-09-02T10:30``, in the event's zone) or
+    a time with its offset (converted). A time outside the event's days is refused.
+    """
+    lang = event.lang
+    name = _label(field, label)
+    value = text(value, field, lang=lang, label=name, limit=40)
+    try:
+        if len(value) == 10:
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(12), event.tz)
+        else:
+            moment = dt.datetime.fromisoformat(value)
+            moment = (
+                moment.replace(tzinfo=event.tz) if moment.tzinfo is None else moment
+            ).astimezone(event.tz)
+    except ValueError:
+        raise InputError(
+            field,
+            pick(
+                lang,
+                f"{name}格式不对，应写成“2035-09-02”或“2035-09-02T10:30”",
+                f"{name} must look like 2035-09-02 or 2035-09-02T10:30",
+            ),
+        ) from None
+    if moment.date() not in event.days:
+        first, last = event.days[0], event.days[-1]
+        raise InputError(
+            field,
+            pick(
+                lang,
+                f"{name}不在活动日期内（{date_text(first, lang)}至{date_text(last, lang)}）",
+                f"{name} is not a day of the event ({first} to {last})",
+            ),
+        )
+    return moment
 
 
 def only_keys(body: Mapping[str, Any], allowed: Iterable[str], *, lang: str) -> None:

@@ -49,6 +49,8 @@ class Site:
         elevation: metres above sea level.
         capacity: how many people the site holds at once; ``None`` when unknown.
         gates: names of the entrances where volunteers check people in.
+        exits: the gates (among ``gates``) where volunteers count people going out; a ticket
+            scanned there counts one person out instead of checking one in.
     """
 
     id: str
@@ -60,6 +62,7 @@ class Site:
     elevation: float = 0.0
     capacity: int | None = None
     gates: tuple[str, ...] = ()
+    exits: tuple[str, ...] = ()
 
     @property
     def has_coordinates(self) -> bool:

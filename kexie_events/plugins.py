@@ -37,6 +37,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("display-boards", "kexie_plugins.display_boards"),
     ("emergency-plan", "kexie_plugins.emergency_plan"),
     ("observation", "kexie_plugins.observation"),
+    ("registration", "kexie_plugins.registration"),
 )
 
 R = TypeVar("R")

@@ -264,7 +264,15 @@ class Attendance:
         walk_in: people counted at the gates without a ticket.
         duplicates, rejected: scans turned away.
         late: scans that came in late from offline devices, per device.
-        volunteers: names of the volunteers who recorded something.
+        volunteers: names of the people who recorded something on site on the event's days
+            (the report keeps those ``kexie_events.volunteers.is_person`` accepts); a plugin
+            may return an ``Attendance`` with only these, for work that is not attendance.
+        by_source: person-times by how they were obtained: ``scanned``, ``counted``,
+            ``paper``, ``estimate``; sums to ``admitted + walk_in``.
+        corrections: entries taken back with an undo, each a dict (``at``, ``by``, and the
+            corrected entry's ``entry_at``, ``entry_by``, ``gate``, ``site``, ``audience``,
+            ``direction``, ``delta``).
+        peak_inside: per site, the most people inside at once: ``{"inside", "at", ...}``.
     """
 
     admitted: int = 0
@@ -279,6 +287,33 @@ class Attendance:
     by_audience: dict = attrs.field(factory=dict)
     late: dict = attrs.field(factory=dict)
     volunteers: tuple[str, ...] = ()
+    by_source: dict = attrs.field(factory=dict)
+    corrections: tuple[dict, ...] = ()
+    peak_inside: dict = attrs.field(factory=dict)
+    plugin: str = ""
+
+
+@frozen
+class BoardTile:
+    """A figure on the live board (``/board``), readable from across a room.
+
+    Attributes:
+        id: unique across plugins (``glasses-left``).
+        label: a short heading in the event's language (``观测镜剩余``).
+        value: the big figure, as it is shown (``2,340``, ``3``).
+        detail: a few short lines under it (the open items, the latest incidents).
+        level: ``ok``, ``warning`` (amber) or ``alert`` (red).
+        order: place among the tiles (lower first).
+    """
+
+    id: str
+    label: str
+    value: str
+    detail: tuple[str, ...] = ()
+    level: str = attrs.field(
+        default="ok", validator=attrs.validators.in_(("ok", "warning", "alert"))
+    )
+    order: int = 100
     plugin: str = ""
 
 
@@ -309,4 +344,3 @@ class PublicNote:
     text: str
     order: int = 100
     plugin: str = ""
-

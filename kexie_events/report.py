@@ -7,6 +7,7 @@ narrative is assembled from those figures and nothing else.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -20,13 +21,16 @@ from kexie_events import output
 from kexie_events.charts import bar_chart
 from kexie_events.csv_export import csv_bytes
 from kexie_events.errors import UsageError
-from kexie_events.i18n import count_text, date_text, pick
+from kexie_events.i18n import count_text, date_text, pick, term, time_text
 from kexie_events.model import AUDIENCES, Event, Media
 from kexie_events.plugins import Plugins
 from kexie_events.records import Attendance, ReportSection, Table
 from kexie_events.store import EventStore
+from kexie_events.volunteers import is_person
 
 FORMATS = ("html", "docx", "md", "csv", "xlsx")
+#: How attendance numbers were obtained, in the order the report lists them.
+SOURCES = ("scanned", "counted", "paper", "estimate")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 MEDIA_KIND = "report.media"
 
@@ -51,13 +55,24 @@ def merge(records: list[Attendance]) -> dict:
     counters = {
         key: Counter() for key in ("by_site", "by_day", "by_gate", "by_hour", "by_audience", "late")
     }
+    by_source: Counter = Counter({source: 0 for source in SOURCES})
     volunteers: set[str] = set()
+    corrections: list[dict] = []
+    peak_inside: dict = {}
     for record in records:
         for key in total:
             total[key] += getattr(record, key)
         for key, counter in counters.items():
             counter.update(getattr(record, key))
-        volunteers.update(record.volunteers)
+        # One count of people on duty, whichever plugin saw them work; the computer's login
+        # name is an account, not a person (see volunteers.is_person).
+        volunteers.update(name for name in record.volunteers if is_person(name))
+        # A plugin that says nothing about sources counted people at its gates.
+        by_source.update(
+            record.by_source or {"scanned": record.admitted, "counted": record.walk_in}
+        )
+        corrections.extend(record.corrections)
+        peak_inside.update(record.peak_inside)
     registered = total["admitted"]
     return {
         "total": registered + total["walk_in"],
@@ -76,6 +91,9 @@ def merge(records: list[Attendance]) -> dict:
         "late_uploads": dict(sorted(counters["late"].items())),
         "volunteers_on_duty": len(volunteers),
         "volunteers": sorted(volunteers),
+        "by_source": dict(by_source),
+        "corrections": sorted(corrections, key=lambda c: c["at"]),
+        "peak_inside": dict(sorted(peak_inside.items())),
     }
 
 
@@ -204,12 +222,20 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
         parts_en = [f"{n(total)} person-times took part"]
         if attendance["registered"] and attendance["walk_in"]:
             parts_zh.append(
-                f"其中凭票入场{n(attendance['registered'])}人次、"
-                f"现场登记{n(attendance['walk_in'])}人次"
+                f"其中{term('admitted', lang)}{n(attendance['registered'])}人次、"
+                f"{term('walk_in', lang)}{n(attendance['walk_in'])}人次"
             )
             parts_en.append(
-                f"{n(attendance['registered'])} with tickets and "
-                f"{n(attendance['walk_in'])} counted at the gates"
+                f"{n(attendance['registered'])} {term('admitted', lang)} and "
+                f"{n(attendance['walk_in'])} {term('walk_in', lang, many=True)}"
+            )
+        later = [(s, attendance["by_source"][s]) for s in ("paper", "estimate")]
+        later = [(s, v) for s, v in later if v]
+        if later:
+            parts_zh.append("含" + "、".join(f"{term(s, lang)}{n(v)}人次" for s, v in later))
+            parts_en.append(
+                "including "
+                + " and ".join(f"{n(v)} from {term(s, lang, many=True)}" for s, v in later)
             )
         groups = [(audience_label(a, lang), v) for a, v in attendance["by_audience"].items()]
         if groups:
@@ -219,14 +245,29 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
             parts_zh.append(f"活动历时{len(attendance['by_day'])}天")
             parts_en.append(f"over {len(attendance['by_day'])} days")
         sentences.append(pick(lang, "，".join(parts_zh) + "。", "; ".join(parts_en) + "."))
+    peaks = attendance["peak_inside"]
+    if peaks:
+        site_id, peak = max(peaks.items(), key=lambda item: item[1]["inside"])
+        where = next((s.name for s in event.sites if s.id == site_id), site_id)
+        moment = dt.datetime.fromisoformat(peak["at"]).astimezone(event.tz)
+        sentences.append(
+            pick(
+                lang,
+                f"{term('inside', lang)}最多时为{count_text(peak['inside'], lang)}人"
+                f"（{where}，{date_text(moment.date(), lang)} {time_text(moment)}）。",
+                f"At most {count_text(peak['inside'], lang)} people were inside at once "
+                f"({where}, {date_text(moment.date(), lang)} {time_text(moment)}).",
+            )
+        )
     for section in sections:
         sentences.extend(section.text)
     if attendance["volunteers_on_duty"]:
         sentences.append(
             pick(
                 lang,
-                f"{attendance['volunteers_on_duty']}名志愿者参与现场服务。",
-                f"{attendance['volunteers_on_duty']} volunteers served on site.",
+                f"{attendance['volunteers_on_duty']}名{term('volunteer', lang)}参与现场服务。",
+                f"{attendance['volunteers_on_duty']} {term('volunteer', lang, many=True)}"
+                " served on site.",
             )
         )
     if media:
@@ -242,6 +283,56 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
     return tuple(sentences)
 
 
+def summary_table(report: Report) -> Table:
+    """The attendance figures at a glance, each named with the glossary's word."""
+    lang, a = report.event.lang, report.attendance
+
+    def n(value: int) -> str:
+        return count_text(value, lang)
+
+    rows = [
+        (pick(lang, "参与总人次", "Person-times in all"), n(a["total"])),
+        (term("admitted", lang, capital=True) + pick(lang, "人次", ""), n(a["registered"])),
+        (pick(lang, "持票人数", "Ticket holders"), n(a["unique"])),
+        (term("walk_in", lang, many=True, capital=True) + pick(lang, "人次", ""), n(a["walk_in"])),
+    ]
+    for source in ("counted", "paper", "estimate"):
+        if a["by_source"].get(source) and a["by_source"][source] != a["walk_in"]:
+            rows.append(
+                (
+                    pick(lang, "　其中", "  of which ") + term(source, lang),
+                    n(a["by_source"][source]),
+                )
+            )
+    rows += [
+        (term("duplicate", lang, many=True, capital=True), n(a["duplicates"])),
+        (term("rejected", lang, capital=True), n(a["rejected"])),
+    ]
+    if a["corrections"]:
+        rows.append(
+            (pick(lang, "更正（撤销）", "Corrections (undone entries)"), n(len(a["corrections"])))
+        )
+    rows.append(
+        (
+            pick(lang, "在岗", "")
+            + term("volunteer", lang, many=True, capital=True)
+            + pick(lang, "", " on duty"),
+            n(a["volunteers_on_duty"]),
+        )
+    )
+    for device, scans in a["late_uploads"].items():
+        rows.append((pick(lang, "离线设备补传：", "Uploaded late from ") + device, n(scans)))
+    return Table(
+        pick(lang, "参与情况", "Attendance"),
+        (pick(lang, "项目", "Figure"), pick(lang, "数量", "Count")),
+        tuple(rows),
+    )
+
+
+#: The breakdowns that are drawn as charts: one number per key.
+CHARTED = ("by-site", "by-day", "by-gate", "by-hour", "by-audience", "by-source")
+
+
 def attendance_tables(report: Report) -> list[tuple[str, Table]]:
     """The attendance breakdowns as (file stem, table)."""
     lang, a = report.event.lang, report.attendance
@@ -251,6 +342,66 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
     def table(title, heading, data, label=lambda k: k):
         return Table(title, (heading, person_times), tuple((label(k), v) for k, v in data.items()))
 
+    def site_name(key: str) -> str:
+        return names.get(key, key)
+
+    def moment(value: str) -> str:
+        when = dt.datetime.fromisoformat(value).astimezone(report.event.tz)
+        return f"{date_text(when.date(), lang)} {time_text(when)}"
+
+    def entry(c: dict) -> str:
+        group = (
+            term("exit", lang)
+            if c["direction"] == "out"
+            else f"{term('walk_in', lang)} {audience_label(c['audience'], lang)}"
+        )
+        where = " ".join(filter(None, [site_name(c["site"] or ""), c["gate"] or ""]))
+        return pick(
+            lang,
+            f"{moment(c['entry_at'])} {where} {group} {c['delta']:+d}（{c['entry_by']}）",
+            f"{moment(c['entry_at'])} {where} {group} {c['delta']:+d} ({c['entry_by']})",
+        )
+
+    extra = [
+        (
+            "attendance-by-source",
+            table(
+                pick(lang, "人次的来源", "How the numbers were obtained"),
+                pick(lang, "来源", "Source"),
+                {s: v for s, v in a["by_source"].items() if v},
+                # Tickets scanned are those admitted with a ticket: one thing, one word.
+                lambda k: term("admitted" if k == "scanned" else k, lang, many=True),
+            ),
+        ),
+        (
+            "attendance-peak-inside",
+            Table(
+                pick(lang, "场内人数峰值", "Most people inside at once"),
+                (
+                    pick(lang, "场地", "Site"),
+                    term("inside", lang, capital=True),
+                    term("capacity", lang, capital=True),
+                    pick(lang, "时间", "When"),
+                ),
+                tuple(
+                    (site_name(k), v["inside"], v["capacity"] or "", moment(v["at"]))
+                    for k, v in a["peak_inside"].items()
+                ),
+            ),
+        ),
+        (
+            "attendance-corrections",
+            Table(
+                pick(lang, "更正记录（撤销的记录）", "Corrections (undone entries)"),
+                (
+                    pick(lang, "更正时间", "When"),
+                    pick(lang, "更正人", "By"),
+                    pick(lang, "被撤销的记录", "Entry undone"),
+                ),
+                tuple((moment(c["at"]), c["by"], entry(c)) for c in a["corrections"]),
+            ),
+        ),
+    ]
     return [
         (
             "attendance-by-site",
@@ -267,7 +418,12 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
         ),
         (
             "attendance-by-gate",
-            table(pick(lang, "各入口人次", "By gate"), pick(lang, "入口", "Gate"), a["by_gate"]),
+            table(
+                pick(lang, "各入口人次", "By gate"),
+                pick(lang, "入口", "Gate"),
+                a["by_gate"],
+                lambda k: k or pick(lang, "（未注明入口）", "(no gate given)"),
+            ),
         ),
         (
             "attendance-by-hour",
@@ -286,6 +442,8 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
                 lambda k: audience_label(k, lang),
             ),
         ),
+        # Said only when there is something to say (no empty CSV files or sheets).
+        *((stem, t) for stem, t in extra if t.rows),
     ]
 
 
@@ -294,8 +452,8 @@ def charts(report: Report) -> list[str]:
     lang = report.event.lang
     return [
         bar_chart(table.title, dict(table.rows), lang=lang)
-        for _stem, table in attendance_tables(report)
-        if table.rows
+        for stem, table in attendance_tables(report)
+        if table.rows and stem.removeprefix("attendance-") in CHARTED
     ]
 
 
@@ -304,7 +462,7 @@ def to_markdown(report: Report) -> str:
     lang = report.event.lang
     lines = [f"# {_md(report.event.title)}{pick(lang, '总结', ' — report')}", ""]
     lines += [*map(_md, report.narrative), ""]
-    for _stem, table in attendance_tables(report):
+    for table in (summary_table(report), *(t for _s, t in attendance_tables(report))):
         lines += _markdown_table(table)
     for section in report.sections:
         lines += [f"## {_md(section.title)}", "", *map(_md, section.text), ""]
@@ -384,6 +542,7 @@ def render_html(report: Report) -> str:
         event=report.event,
         lang=lang,
         title=title,
+        summary=summary_table(report),
         tables=[t for _s, t in attendance_tables(report)],
         charts=[markupsafe.Markup(chart) for chart in charts(report)],
     )
@@ -422,7 +581,7 @@ def write(report: Report, out: Path, formats: tuple[str, ...]) -> list[Path]:
         if "xlsx" in formats:
             from kexie_events.xlsx_export import workbook_bytes
 
-            tables = [(t.title, t.header, t.rows) for _stem, t in all_tables(report) if t.rows]
+            tables = [(t.title, t.header, t.rows) for _stem, t in all_tables(report)]
             (staging / "report.xlsx").write_bytes(workbook_bytes(tables))
         (staging / "report.json").write_text(
             json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

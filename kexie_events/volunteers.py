@@ -7,17 +7,62 @@ the volunteer whose token made it.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
+import hmac
+import json
+import os
 import secrets
+import sqlite3
+from pathlib import Path
 
 import attrs
 
 from kexie_events import inputs
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.inputs import NAME_LIMIT
+from kexie_events.model import Event
 from kexie_events.store import EventStore, now
 
-ROLES = ("scanner", "lead")
+ROLES = ("scanner", "lead", "board")
+#: Roles that may read but never record: a board token's every POST is answered 403.
+READ_ONLY_ROLES = ("board",)
+
+#: How a record made under the computer's login name (no ``--by``, no ``KEXIE_USER``) names who
+#: made it: ``login:root``. Such a name says which account typed it, not which person worked,
+#: so :func:`is_person` does not count it among the volunteers on duty.
+COMPUTER_LOGIN = "login:"
+
+
+def on_duty(event: Event, db: sqlite3.Connection, records: str) -> tuple[str, ...]:
+    """The people who recorded something on one of the event's days, by name: what a plugin
+    returns as ``Attendance.volunteers``.
+
+    ``records`` is a ``SELECT`` of ``by, at`` pairs (``at`` an ISO time with its offset) from
+    the plugin's own table; the computer's login name (:func:`is_person`) is left out.
+    """
+    first = dt.datetime.combine(event.days[0], dt.time(), event.tz)
+    after = dt.datetime.combine(event.days[-1] + dt.timedelta(days=1), dt.time(), event.tz)
+    # SQLite's julianday() reads the offset: no row is parsed in Python (a report may read
+    # 200,000 scans).
+    rows = db.execute(
+        f"SELECT DISTINCT by FROM ({records}) WHERE julianday(at) >= julianday(?)"
+        " AND julianday(at) < julianday(?)",
+        (first.isoformat(), after.isoformat()),
+    )
+    return tuple(sorted(by for (by,) in rows if is_person(by)))
+
+
+def computer_login(name: str) -> str:
+    """``name`` (the computer's login name) marked as not a person's: ``login:root``."""
+    return f"{COMPUTER_LOGIN}{name}"
+
+
+def is_person(name: str | None) -> bool:
+    """Whether a record's ``by`` names a person: a volunteer's login, a name given with
+    ``--by`` or ``KEXIE_USER``; not the computer's login name, not blank."""
+    return bool(name and name.strip()) and not name.startswith(COMPUTER_LOGIN)
 
 
 @attrs.frozen
@@ -34,15 +79,49 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: The secret that login tokens are derived from (32 random bytes, mode 0600), beside
+#: ``event.db``: with it ``kexie volunteers link`` prints a link again; ``event.db`` alone
+#: (which keeps only the tokens' SHA-256) still lets nobody in.
+LOGIN_KEY_FILE = "volunteer-login.key"
+
+
+def _login_key(folder: Path) -> bytes:
+    """The event's login key, made on first use."""
+    path = folder / LOGIN_KEY_FILE
+    if path.exists():
+        data = path.read_bytes()
+        if len(data) != 32:
+            raise KexieError(f"{path} is not a login key (32 bytes); move it away to make anew")
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        return data
+    data = secrets.token_bytes(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    return data
+
+
+def _token(key: bytes, row: int, name: str, created_at: str) -> str:
+    """A login's token: an HMAC of the login's row by the event's login key (32 characters)."""
+    mac = hmac.new(key, f"kexie-login:{row}:{name}:{created_at}".encode(), "sha256").digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode()
+
+
 def add(
     store: EventStore, name: str, *, role: str, by: str, site: str | None, gate: str | None
 ) -> str:
-    """Give ``name`` a new token and return it (the only time it is seen)."""
+    """Give ``name`` a new token and return it.
+
+    The token is derived from the login's row and the event's login key
+    (:data:`LOGIN_KEY_FILE`), so :func:`token_of` can give it again for a new link; the store
+    keeps only its SHA-256.
+    """
     if role not in ROLES:
         raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     # The name goes into every record the volunteer makes, and from there into reports.
     name = inputs.text(name, "name", lang="en", label="the volunteer's name", limit=NAME_LIMIT)
-    token = secrets.token_urlsafe(24)
+    key = _login_key(store.path.parent)
     with store.transaction() as db:
         active = db.execute(
             "SELECT 1 FROM volunteer_tokens WHERE name = ? AND revoked_at IS NULL", (name,)
@@ -51,12 +130,39 @@ def add(
             raise UsageError(
                 f"{name} already has a login; revoke it first: kexie volunteers revoke DIR {name!r}"
             )
-        db.execute(
+        created = now().isoformat()
+        # The row's id goes into the token, so the row is made first and its hash set after.
+        row = db.execute(
             "INSERT INTO volunteer_tokens (name, role, site, gate, token_hash, created_at,"
             " created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, role, site, gate, _hash(token), now().isoformat(), by),
+            (name, role, site, gate, secrets.token_hex(32), created, by),
+        ).lastrowid
+        token = _token(key, row, name, created)
+        db.execute(
+            "UPDATE volunteer_tokens SET token_hash = ? WHERE rowid = ?", (_hash(token), row)
         )
     return token
+
+
+def token_of(store: EventStore, name: str) -> tuple[Volunteer, str]:
+    """The active login of ``name`` and its token, for printing its link again."""
+    row = store.connection.execute(
+        "SELECT rowid, name, role, site, gate, created_at, token_hash FROM volunteer_tokens"
+        " WHERE name = ? AND revoked_at IS NULL",
+        (name,),
+    ).fetchone()
+    if row is None:
+        raise UsageError(
+            f"no active login for {name!r}; give one: kexie volunteers add DIR {name!r}"
+        )
+    token = _token(_login_key(store.path.parent), row[0], row[1], row[5])
+    if _hash(token) != row[6]:
+        raise UsageError(
+            f"the login of {name!r} was made before links could be printed again (or with "
+            f"another {LOGIN_KEY_FILE}); give a new one: kexie volunteers revoke DIR {name!r},"
+            f" then kexie volunteers add"
+        )
+    return Volunteer(*row[1:5]), token
 
 
 def revoke(store: EventStore, name: str, *, by: str) -> None:
@@ -89,13 +195,27 @@ def authenticate(store: EventStore, token: str) -> Volunteer | None:
 
 def was_revoked(store: EventStore, token: str) -> bool:
     """Whether ``token`` was a real login that has been revoked (rather than a mistyped one)."""
+    return revocation(store, token) is not None
+
+
+@attrs.frozen
+class Revocation:
+    """Who withdrew a login, and when (aware)."""
+
+    by: str
+    at: dt.datetime
+
+
+def revocation(store: EventStore, token: str) -> Revocation | None:
+    """Who withdrew ``token`` and when; ``None`` for a working or an unknown token."""
     if len(token) > TOKEN_LIMIT:
-        return False
+        return None
     row = store.connection.execute(
-        "SELECT 1 FROM volunteer_tokens WHERE token_hash = ? AND revoked_at IS NOT NULL",
+        "SELECT revoked_by, revoked_at FROM volunteer_tokens"
+        " WHERE token_hash = ? AND revoked_at IS NOT NULL",
         (_hash(token),),
     ).fetchone()
-    return row is not None
+    return Revocation(row[0] or "", dt.datetime.fromisoformat(row[1])) if row else None
 
 
 def active(store: EventStore) -> list[Volunteer]:
@@ -104,3 +224,67 @@ def active(store: EventStore) -> list[Volunteer]:
         "SELECT name, role, site, gate FROM volunteer_tokens WHERE revoked_at IS NULL ORDER BY name"
     )
     return [Volunteer(*row) for row in rows]
+
+
+# --- where phones reach the server ---------------------------------------------------------
+
+#: While ``kexie serve`` runs it writes here how phones reach it, so that the links printed by
+#: ``kexie volunteers add`` and ``link`` point at it; it removes the file when it stops.
+SERVER_STATE_FILE = ".kexie-serve.json"
+
+
+@attrs.frozen
+class Server:
+    """A running ``kexie serve``: its process, scheme, host, port and the addresses it serves."""
+
+    pid: int
+    scheme: str
+    host: str
+    port: int
+    urls: tuple[str, ...]
+
+    @property
+    def phone_url(self) -> str | None:
+        """The first address a phone on the network can open; ``None`` when the server only
+        listens on the machine itself (127.0.0.1)."""
+        for url in self.urls:
+            host = url.split("://", 1)[-1].rsplit(":", 1)[0]
+            if not (host.startswith("127.") or host in ("localhost", "[::1]")):
+                return url
+        return None
+
+
+def announce_server(folder: Path, server: Server) -> None:
+    """Say where the server runs (see :data:`SERVER_STATE_FILE`)."""
+    path = folder / SERVER_STATE_FILE
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    temporary.write_text(json.dumps(attrs.asdict(server)), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def withdraw_server(folder: Path, pid: int) -> None:
+    """Remove the server's announcement, if it is still this process's."""
+    running = running_server(folder)
+    if running is not None and running.pid == pid:
+        (folder / SERVER_STATE_FILE).unlink(missing_ok=True)
+
+
+def running_server(folder: Path) -> Server | None:
+    """The ``kexie serve`` running for the event in ``folder``, or ``None``.
+
+    A file left by a server that was killed names a process that is gone: it is ignored.
+    """
+    try:
+        data = json.loads((folder / SERVER_STATE_FILE).read_text(encoding="utf-8"))
+        server = Server(
+            int(data["pid"]), data["scheme"], data["host"], int(data["port"]), tuple(data["urls"])
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(server.pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, run by another user
+    return server

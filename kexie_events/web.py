@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 from kexie_events import inputs, volunteers
 from kexie_events.errors import KexieError
-from kexie_events.i18n import pick
+from kexie_events.i18n import moment_text, pick
 from kexie_events.model import Event
 from kexie_events.plugins import Plugins
 from kexie_events.records import ActionRequest, Migration, VolunteerAction
@@ -100,6 +100,9 @@ class WebContext:
     plugins: Plugins
     lock: threading.Lock = attrs.field(factory=threading.Lock)
     patience: float = BUSY_SECONDS
+    #: Called when the server shuts down (uvicorn ends a process stopped by a signal by
+    #: raising the signal again, so code after ``uvicorn.run`` may never run).
+    on_shutdown: list[Callable[[], None]] = attrs.field(factory=list)
 
     def run(self, work: Callable[[], T]) -> T:
         """Call ``work`` holding the lock; retry it while the database is busy.
@@ -148,19 +151,46 @@ def volunteer_of(request: Request) -> volunteers.Volunteer:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    def check() -> tuple[volunteers.Volunteer | None, bool]:
+    def check() -> tuple[volunteers.Volunteer | None, volunteers.Revocation | None]:
         found = volunteers.authenticate(ctx.store, token)
-        return found, found is None and volunteers.was_revoked(ctx.store, token)
+        return found, volunteers.revocation(ctx.store, token) if found is None else None
 
     volunteer, revoked = ctx.run(check)
     if volunteer is None:
         message = (
-            pick(lang, "您的登录已被收回，请联系负责人", "your login was withdrawn; ask your lead")
+            withdrawn_message(ctx.event, revoked)
             if revoked
             else pick(lang, "登录码无效（可能输错了）", "this login is not valid (mistyped?)")
         )
         raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+    if volunteer.role in volunteers.READ_ONLY_ROLES and request.method not in ("GET", "HEAD"):
+        # A board token is on a screen in a public place: it may look, never record.
+        raise HTTPException(
+            403,
+            pick(lang, "看板登录只能查看，不能记录", "a board login can only look, not record"),
+        )
     return volunteer
+
+
+def withdrawn_message(event: Event, revoked: volunteers.Revocation) -> str:
+    """The 401 message of a withdrawn login: who withdrew it and when, in the event's language.
+
+    The computer's login name (``login:root``) is an account, not a person: it is left out.
+    """
+    lang = event.lang
+    moment = revoked.at.astimezone(event.tz)
+    when = moment_text(moment, lang)
+    if volunteers.is_person(revoked.by):
+        return pick(
+            lang,
+            f"您的登录已于{when}被{revoked.by}收回，请联系负责人",
+            f"your login was withdrawn by {revoked.by} on {when}; ask your lead",
+        )
+    return pick(
+        lang,
+        f"您的登录已于{when}被收回，请联系负责人",
+        f"your login was withdrawn on {when}; ask your lead",
+    )
 
 
 async def json_body(request: Request) -> dict:
@@ -539,6 +569,8 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
+        for callback in app.state.kexie.on_shutdown:
+            callback()
         with app.state.kexie.lock:
             store.close()
 

@@ -9,6 +9,7 @@ reason, and the page is served with headers that keep it to itself.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sqlite3
 import threading
@@ -204,14 +205,14 @@ def test_walk_ins_are_counted_once_per_scan_id_and_never_below_zero(client, ecli
             body["scan_id"] = scan_id
         return client.post("/api/v1/headcounts", json=body, headers=headers)
 
-    assert tap(1, "tap-1").json() == {"recorded": True, "walk_ins": 1}
-    assert tap(1, "tap-1").json() == {"recorded": False, "walk_ins": 1}
+    assert tap(1, "tap-1").json() == {"recorded": True, "walk_ins": 1, "exits": 0}
+    assert tap(1, "tap-1").json() == {"recorded": False, "walk_ins": 1, "exits": 0}
     assert tap(2, "tap-1").status_code == 409
     taken = tap(-2)
     assert (taken.status_code, taken.json()["error"]) == (409, "这里只记录了1人，不能减去2人")
     assert tap(-1, audience="minors").status_code == 409  # nothing counted for minors
     assert tap(-1, gate="东门").status_code == 409  # nor at the east gate
-    assert tap(-1).json() == {"recorded": True, "walk_ins": 0}
+    assert tap(-1).json() == {"recorded": True, "walk_ins": 0, "exits": 0}
     stats = client.get("/api/v1/stats", headers=headers).json()
     assert stats["walk_ins"] == 0
     assert all(bucket["walk_ins"] >= 0 for bucket in stats["by_gate"].values())
@@ -240,9 +241,13 @@ def test_a_button_press_with_a_scan_id_is_recorded_once(eclipse, plugins):
 
 def test_withdrawn_and_mistyped_logins_are_told_apart(client, eclipse, run):
     headers = login(eclipse, name="赵磊", role="scanner")
-    assert run("volunteers", "revoke", eclipse, "赵磊").exit_code == 0
+    assert run("volunteers", "revoke", eclipse, "赵磊", "--by", "张敏").exit_code == 0
     revoked = client.get("/api/v1/me", headers=headers)
-    assert (revoked.status_code, revoked.json()["error"]) == (401, "您的登录已被收回，请联系负责人")
+    assert revoked.status_code == 401
+    assert re.fullmatch(
+        r"您的登录已于\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d被张敏收回，请联系负责人",
+        revoked.json()["error"],
+    )
     wrong = client.get("/api/v1/me", headers={"Authorization": "Bearer mistyped"})
     assert (wrong.status_code, wrong.json()["error"]) == (401, "登录码无效（可能输错了）")
 

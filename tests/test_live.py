@@ -73,7 +73,7 @@ def test_volunteer_checks_people_in_from_a_phone_browser(eclipse, run, live_serv
 
     page.locator("#code").type(code)
     page.keyboard.press("Enter")
-    expect(page.locator("#answer-title")).to_have_text("Already in")
+    expect(page.locator("#answer-title")).to_have_text("Duplicate scan")
     expect(page.locator("#answer-reason")).to_contain_text("already admitted at")
     expect(page.locator("#answer-reason")).to_contain_text("at the north gate")
     expect(page.locator("#count-gate")).to_have_text("1")

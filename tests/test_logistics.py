@@ -272,7 +272,8 @@ def test_critical_items_of_earlier_phases_block_launch_and_onsite(eclipse, run):
     assert run("advance", eclipse).exit_code == 0  # plan → materials: not gated by checklists
     blocked = run("advance", eclipse)
     assert blocked.exit_code == 1
-    assert "应急检查关键项未完成：certified-glasses" in blocked.output
+    assert "应急检查关键项未完成：核验日食观测镜符合ISO 12312-2标准" in blocked.output
+    assert "kexie checklist DIR tick certified-glasses" in blocked.output  # the id, for the command
     assert "briefing" not in blocked.output  # a launch item does not block the launch
     items = json.loads(run("checklist", eclipse, "--json").output)
     for item in items:

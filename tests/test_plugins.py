@@ -88,12 +88,20 @@ class Recorder:
         self.calls.append(("kexie_report_sections", None))
 
     @hookimpl
+    def kexie_board_tiles(self):
+        self.calls.append(("kexie_board_tiles", None))
+
+    @hookimpl
     def kexie_public_notes(self):
         self.calls.append(("kexie_public_notes", None))
 
     @hookimpl
     def kexie_personal_data(self, remove):
         self.calls.append(("kexie_personal_data", remove))
+
+    @hookimpl
+    def kexie_notify(self, message):
+        self.calls.append(("kexie_notify", message.kind))
 
     @hookimpl
     def kexie_phase_changed(self, store, change):
@@ -153,7 +161,8 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
         "kexie_public_notes",
     ]
     assert names.index("kexie_phase_changed") < kit
-    assert set(names) | {name for name, _ in purge_calls} == set(HOOKS)
+    # Messages go only to people who signed up (test_hook_kexie_notify); this event has none.
+    assert set(names) | {name for name, _ in purge_calls} == set(HOOKS) - {"kexie_notify"}
     gates = [arg for name, arg in recorder.calls if name == "kexie_gate"]
     assert gates == ["plan>materials", "materials>launch", "launch>onsite", "onsite>report"]
     changed = [arg for name, arg in recorder.calls if name == "kexie_phase_changed"]
@@ -179,7 +188,9 @@ def volunteer_uses_the_app(folder, recorder):
     plugins.register(recorder, "recorder")
     with TestClient(create_app(folder, plugins)) as client:
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        board = client.get("/api/v1/board", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["name"] == "李强"
+    assert board.status_code == 200
 
 
 def _after_the_event():

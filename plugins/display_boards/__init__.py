@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl, inputs
+from kexie_events import hookimpl, inputs, volunteers
 from kexie_events.errors import KexieError
 from kexie_events.i18n import date_text, pick
 from kexie_events.model import MaterialLine
 from kexie_events.records import (
+    Attendance,
     Blocker,
     Document,
     ReportSection,
@@ -175,6 +176,15 @@ def kexie_volunteer_actions(event):
         has_choices=True,
         labels={"quantity": label},
     )
+
+
+@hookimpl
+def kexie_attendance(event, store):
+    """Who recorded materials handed out on the event's days (volunteers on duty only)."""
+    if not event.uses(NAME):
+        return []
+    records = "SELECT by, at FROM materials_records"
+    return [Attendance(volunteers=volunteers.on_duty(event, store.connection, records))]
 
 
 @hookimpl

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl, inputs
+from kexie_events import hookimpl, inputs, volunteers
 from kexie_events.errors import KexieError
-from kexie_events.i18n import pick
+from kexie_events.i18n import count_text, pick
 from kexie_events.model import MaterialLine
 from kexie_events.records import (
+    Attendance,
     Blocker,
+    BoardTile,
     Document,
     ReportSection,
     StatusLine,
@@ -192,6 +194,41 @@ def kexie_volunteer_actions(event):
         record,
         fields=("pairs",),
         labels={"pairs": label},
+    )
+
+
+@hookimpl
+def kexie_attendance(event, store):
+    """Who handed out glasses at a gate on the event's days (volunteers on duty only)."""
+    if not event.uses(NAME):
+        return []
+    records = "SELECT by, at FROM glasses_handouts WHERE gate IS NOT NULL"
+    return [Attendance(volunteers=volunteers.on_duty(event, store.connection, records))]
+
+
+@hookimpl
+def kexie_board_tiles(event, store):
+    """Pairs of glasses left, for the live board: amber under a tenth of the stock, red at 0."""
+    if not event.uses(NAME):
+        return
+    lang = event.lang
+    plan = read_plan(event)[0]
+    given = handed_out(store)["total"]
+    left = plan.stock - given
+    level = "alert" if left <= 0 else "warning" if left < plan.stock / 10 else "ok"
+    yield BoardTile(
+        "glasses-left",
+        pick(lang, "观测镜剩余（副）", "Glasses left (pairs)"),
+        count_text(left, lang),
+        (
+            pick(
+                lang,
+                f"库存{count_text(plan.stock, lang)}副，已发放{count_text(given, lang)}副",
+                f"{count_text(given, lang)} of {count_text(plan.stock, lang)} handed out",
+            ),
+        ),
+        level,
+        order=20,
     )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl, inputs
+from kexie_events import hookimpl, inputs, volunteers
 from kexie_events.errors import KexieError
 from kexie_events.i18n import pick
 from kexie_events.records import (
+    Attendance,
     Blocker,
+    BoardTile,
     Document,
     ReportSection,
     StatusLine,
@@ -69,13 +71,14 @@ def kexie_status(event, store):
         if not items:
             continue
         done = sum(state.get(i.id, (False,))[0] for i in items)
-        critical = [i.id for i in items if i.critical and not state.get(i.id, (False,))[0]]
+        # People read the status: items by their text; the id is for commands (kexie checklist).
+        critical = [i.text for i in items if i.critical and not state.get(i.id, (False,))[0]]
         level = "ok" if done == len(items) else "warning" if critical else "info"
         extra = (
             pick(
                 event.lang,
-                f"，未完成关键项：{'、'.join(critical)}",
-                f"; critical open: {', '.join(critical)}",
+                f"，未完成关键项：{'；'.join(critical)}",
+                f"; critical open: {'; '.join(critical)}",
             )
             if critical
             else ""
@@ -98,11 +101,13 @@ def kexie_gate(event, store, next_phase):
         return
     plan = read_plan(event)[0]
     for item in open_critical_before(plan, ticked(store), next_phase):
+        # The id appears only in the command that ticks the item, where it is needed.
+        command = f"kexie checklist DIR tick {item.id}"
         yield Blocker(
             pick(
                 event.lang,
-                f"应急检查关键项未完成：{item.id}（{item.text}）",
-                f"critical checklist item open: {item.id} ({item.text})",
+                f"应急检查关键项未完成：{item.text}（完成后勾选：{command}）",
+                f"critical checklist item open: {item.text} (when done: {command})",
             )
         )
 
@@ -222,6 +227,63 @@ def kexie_volunteer_actions(event, store):
 
 
 @hookimpl
+def kexie_attendance(event, store):
+    """Who ticked checklist items or logged incidents on the event's days (volunteers only)."""
+    if not event.uses(NAME):
+        return []
+    records = "SELECT by, at FROM emergency_ticks UNION ALL SELECT by, at FROM emergency_incidents"
+    return [Attendance(volunteers=volunteers.on_duty(event, store.connection, records))]
+
+
+@hookimpl
+def kexie_board_tiles(event, store):
+    """Open critical items due by now, and the incidents logged, for the live board."""
+    if not event.uses(NAME):
+        return
+    lang = event.lang
+    plan = read_plan(event)[0]
+    state = ticked(store)
+    due = PHASES.index(store.phase())
+    open_items = [
+        i
+        for i in plan.items
+        if i.critical and PHASES.index(i.phase) <= due and not state.get(i.id, (False,))[0]
+    ]
+    yield BoardTile(
+        "critical-open",
+        pick(lang, "未完成关键项", "Critical items open"),
+        str(len(open_items)),
+        tuple(f"★{i.text}" for i in open_items[:BOARD_LINES])
+        + (
+            (pick(lang, f"……另有{more}项", f"… and {more} more"),)
+            if (more := len(open_items) - BOARD_LINES) > 0
+            else ()
+        ),
+        "alert" if open_items else "ok",
+        order=30,
+    )
+    logged = incidents(store)
+    latest = []
+    for entry in reversed(logged[-BOARD_LINES:]):
+        where = entry["gate"] or entry["site"] or ""
+        what = entry["what"] if len(entry["what"]) <= 24 else entry["what"][:23] + "…"
+        kind = pick(lang, *INCIDENT_LABELS[entry["type"]])
+        latest.append(f"{entry['at'][11:16]} {kind} {where} {what}".replace("  ", " "))
+    yield BoardTile(
+        "incidents",
+        pick(lang, "突发事件", "Incidents"),
+        str(len(logged)),
+        tuple(latest),
+        "warning" if logged else "ok",
+        order=40,
+    )
+
+
+#: Lines of detail a board tile shows (readable from across the room).
+BOARD_LINES = 3
+
+
+@hookimpl
 def kexie_cli_commands():
     """``kexie checklist`` and ``kexie incident``."""
     from kexie_plugins.emergency_plan.commands import COMMANDS
@@ -288,11 +350,27 @@ def kexie_report_sections(event, store):
         ),
     ]
     if open_items:
+        # Items by their text (★ critical), numbered as on the printed checklist; ids stay
+        # in the figures, for programs.
+        in_print = [i for phase in PHASE_LABELS for i in plan.items if i.phase == phase]
+        numbers = {item.id: number for number, item in enumerate(in_print, start=1)}
         tables.append(
             Table(
                 pick(lang, "未完成事项", "Open items"),
-                (pick(lang, "编号", "Item"), pick(lang, "内容", "Text")),
-                tuple((i.id, i.text) for i in plan.items if i.id in open_items),
+                (
+                    pick(lang, "序号", "No."),
+                    pick(lang, "阶段", "Phase"),
+                    pick(lang, "检查事项", "Item"),
+                ),
+                tuple(
+                    (
+                        numbers[i.id],
+                        pick(lang, *PHASE_LABELS[i.phase]),
+                        f"{'★' if i.critical else ''}{i.text}",
+                    )
+                    for i in in_print
+                    if i.id in open_items
+                ),
             )
         )
     if logged:

@@ -7,7 +7,7 @@ Enabled for an event by a ``[plugins.qr-checkin]`` section (``admission = "once"
 from __future__ import annotations
 
 from kexie_events import hookimpl
-from kexie_events.i18n import pick
+from kexie_events.i18n import pick, term
 from kexie_events.records import StatusLine
 from kexie_plugins.qr_checkin.config import NAME, read_config
 from kexie_plugins.qr_checkin.tables import MIGRATIONS
@@ -50,13 +50,14 @@ def kexie_status(event, store):
         "SELECT (SELECT COUNT(*) FROM qr_tickets), (SELECT COUNT(*) FROM qr_revocations)"
     ).fetchone()
     counts = stats(store.connection)
+    lang = event.lang
     yield StatusLine(
         pick(
-            event.lang,
-            f"已发放门票{issued}张（作废{revoked}张）；已入场{counts['admitted']}人，"
-            f"无票入场{counts['walk_ins']}人次。",
-            f"{issued} tickets issued ({revoked} revoked); {counts['admitted']} admitted, "
-            f"{counts['walk_ins']} walk-ins.",
+            lang,
+            f"已发放门票{issued}张（作废{revoked}张）；{term('admitted', lang)}"
+            f"{counts['admitted']}人次，{term('walk_in', lang)}{counts['walk_ins']}人次。",
+            f"{issued} tickets issued ({revoked} revoked); {counts['admitted']} "
+            f"{term('admitted', lang)}, {counts['walk_ins']} {term('walk_in', lang, many=True)}.",
         )
     )
 

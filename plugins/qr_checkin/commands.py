@@ -221,4 +221,6 @@ def merge_command(ctx, directory: Path, bundles: tuple[Path, ...], as_json: bool
             )
 
 
-COMMANDS = (tickets, bundle, checkin, journal)
+from kexie_plugins.qr_checkin.headcount import headcount  # noqa: E402
+
+COMMANDS = (tickets, bundle, checkin, journal, headcount)

@@ -13,6 +13,18 @@ def public_notes(event: Event, config: QrConfig) -> list[PublicNote]:
     if config.notice:
         return [PublicNote(config.notice, order=20)]
     daily = config.admission == "daily"
+    if event.uses("registration"):
+        # The sign-up plugin says how to sign up; tickets then come with the sign-up.
+        text = pick(
+            event.lang,
+            "本次活动凭报名后获得的二维码门票入场，一票一人"
+            + ("，每天可入场一次" if daily else "")
+            + "，请在入口出示手机上的门票或打印的门票供志愿者扫码。",
+            "Entry is by the QR ticket you get when you sign up, one person per ticket"
+            + (", once a day" if daily else "")
+            + ": show it on your phone or on paper at the gate.",
+        )
+        return [PublicNote(text, order=20)]
     text = pick(
         event.lang,
         "本次活动凭二维码门票入场，一票一人"

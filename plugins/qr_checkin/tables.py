@@ -62,4 +62,23 @@ CREATE TABLE qr_headcounts (
 );
 """
 
-MIGRATIONS = (Migration(OWNER, 1, TICKETS + SCANS),)
+# Head counts of every kind (docs/checkin.md, "Counts of every kind"): people going out
+# (``direction``), how a number was obtained (``source``: counted at a gate, a ticket scanned
+# at an exit, a paper sign-in sheet or an estimate typed in later), the entry an undo takes back
+# (``corrects``: nothing is deleted), the ticket scanned at an exit, a note, and when an entry
+# made after the fact was typed (``recorded_at``; ``at`` is when it happened). Bundles keep the
+# version-1 columns; what they merge is an entry counted at a gate.
+COUNTS = """
+ALTER TABLE qr_headcounts ADD COLUMN direction TEXT NOT NULL DEFAULT 'in'
+    CHECK (direction IN ('in', 'out'));
+ALTER TABLE qr_headcounts ADD COLUMN source TEXT NOT NULL DEFAULT 'counted'
+    CHECK (source IN ('counted', 'scanned', 'paper', 'estimate'));
+ALTER TABLE qr_headcounts ADD COLUMN corrects TEXT;
+ALTER TABLE qr_headcounts ADD COLUMN ticket INTEGER;
+ALTER TABLE qr_headcounts ADD COLUMN note TEXT;
+ALTER TABLE qr_headcounts ADD COLUMN recorded_at TEXT;
+CREATE UNIQUE INDEX qr_headcounts_corrects ON qr_headcounts (corrects) WHERE corrects IS NOT NULL;
+CREATE INDEX qr_headcounts_at ON qr_headcounts (at);
+"""
+
+MIGRATIONS = (Migration(OWNER, 1, TICKETS + SCANS), Migration(OWNER, 2, COUNTS))

@@ -1,5 +1,6 @@
-// The volunteer page: scan or type a ticket, see the answer, count walk-ins, press buttons.
-// No framework and no network beyond this server: it must work on a plaza without internet.
+// The volunteer page: scan or type a ticket, see the answer, count people in and out, press
+// buttons. No framework and no network beyond this server: it must work on a plaza without
+// internet. Every tap answers in the same big box as a scan: colour, words, sound.
 //
 // Everything a volunteer records (scans, walk-in taps, plugin buttons) goes through ONE queue
 // kept in the phone's storage, each item with its own scan_id made here, so that sending it
@@ -14,9 +15,10 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var T = JSON.parse($("strings").textContent);
+  var PAGE = JSON.parse($("page-data").textContent);
+  var T = PAGE.t;
   var TOKEN_KEY = "kexie-token", GATE_KEY = "kexie-gate", QUEUE_KEY = "kexie-queue";
-  var ME_KEY = "kexie-me", NOTICES_KEY = "kexie-notices";
+  var ME_KEY = "kexie-me", NOTICES_KEY = "kexie-notices", MINE_KEY = "kexie-mine";
   var me = null;          // who is logged in (GET /api/v1/me); kept for when the network is down
   var withdrawn = false;  // the server refused the current login
   var sending = false;    // one queued item in flight at a time, oldest first
@@ -47,12 +49,17 @@
     withdrawn = false;
   }
 
-  // A login link carries the token in the fragment, which never reaches server logs.
-  var match = location.hash.match(/login=([^&]+)/);
-  if (match) {
+  // A login link carries the token in the fragment, which never reaches server logs. Opened
+  // in a tab that already shows the page, only the fragment changes: log in then too.
+  function loginFromLink() {
+    var match = location.hash.match(/login=([^&]+)/);
+    if (!match) { return false; }
     try { setToken(decodeURIComponent(match[1])); } catch (e) { /* a mangled link */ }
     history.replaceState(null, "", location.pathname);
+    return true;
   }
+  loginFromLink();
+  window.addEventListener("hashchange", function () { if (loginFromLink()) { start(); } });
 
   function newId() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -135,13 +142,15 @@
 
   // Record something: it is in the phone's storage before it is sent.
   function record(kind, path, expect, body, label) {
-    body.scan_id = newId();
-    var item = { id: body.scan_id, kind: kind, path: path, expect: expect, body: body,
+    var id = newId();
+    if (kind !== "undo") { body.scan_id = id; }  // an undo names the entry it takes back
+    var item = { id: id, kind: kind, path: path, expect: expect, body: body,
                  by: me ? me.name : null, label: label, at: Date.now() };
     saveQueue(queue().concat([item]));
     current = item.id;
-    if (kind !== "headcount") { show("pending", T.sending, ""); }
+    show("pending", T.sending, label || "");
     pump(true);
+    return item;
   }
 
   function pump(soon) {
@@ -178,15 +187,21 @@
       var data = outcome.data;
       if (item.kind === "checkin") {
         if (live) { answer(data); }
-        else if (data.result !== "admitted") { notice(item, titleOf(data.result), data.reason); }
+        else if (data.result !== "admitted" && data.result !== "out") {
+          notice(item, titleOf(data.result), data.reason);
+        }
       } else if (item.kind === "action") {
         if (live) { show("admitted", T.done, data.message); beep(true); }
         refreshMe();
+      } else if (item.kind === "undo") {
+        if (live) { show("admitted", T.undone, T.undone_reason.replace("{label}", item.label)); beep(true); }
       } else if (live) {
+        show("admitted", T.done, item.label);
         beep(true);
       }
       refreshStats();
     } else if (outcome.kind === "invalid") {
+      if (item.kind === "headcount") { forget(item.id); }
       if (live) { show("error", T.refused, outcome.message); beep(false); }
       else { notice(item, T.refused, outcome.message); }
     }
@@ -234,13 +249,18 @@
   }
 
   function titleOf(result) {
-    return { admitted: T.admitted, duplicate: T.duplicate, rejected: T.rejected }[result] || T.error;
+    return { admitted: T.admitted, duplicate: T.duplicate, rejected: T.rejected,
+             out: T.out }[result] || T.error;
   }
 
   function answer(data) {
-    var number = data.ticket ? " · " + T.ticket + " " + data.ticket.number : "";
-    show(data.result, titleOf(data.result), data.reason + number);
-    beep(data.result === "admitted");
+    var good = data.result === "admitted" || data.result === "out";
+    var number = data.ticket ? T.ticket + " " + data.ticket.number : "";
+    // The title already says what happened; the reason adds to it only when it is refused.
+    var words = good ? [number] : [data.reason, number];
+    show(good ? "admitted" : data.result, titleOf(data.result),
+         words.filter(function (w) { return w; }).join(" · "));
+    beep(good);
   }
 
   // Results of records sent later, which the volunteer did not see at the time.
@@ -268,11 +288,20 @@
     call("GET", "/api/v1/stats", null, "total").then(function (outcome) {
       if (outcome.kind === "login") { loginWithdrawn(outcome.message); return; }
       if (outcome.kind !== "ok") { return; }
-      var data = outcome.data;
-      var gate = data.by_gate[$("gate").value] || { admitted: 0, walk_ins: 0 };
-      $("count-gate").textContent = gate.admitted + gate.walk_ins;
+      var data = outcome.data, place = here();
+      var gate = data.by_gate[place.gate] || { admitted: 0, walk_ins: 0 };
+      var out = (data.exits && data.exits.by_gate[place.gate]) || 0;
+      $("count-gate").textContent = place.exit ? out : gate.admitted + gate.walk_ins;
       $("count-total").textContent = data.total;
       $("count-walkins").textContent = data.walk_ins;
+      var site = data.inside && data.inside.by_site[place.site];
+      if (site) {
+        $("count-inside").textContent = site.inside;
+        $("inside-label").textContent = site.capacity
+          ? T.inside_of.replace("{capacity}", site.capacity) : T.inside;
+        $("inside-box").className = "level-" + site.level;
+        $("inside-box").title = site.level === "ok" ? "" : T["level_" + site.level];
+      }
     });
   }
 
@@ -286,14 +315,45 @@
   }
 
   function showApp() {
+    if (me.role === "board") { location.replace("/board"); return; }  // it may only look
     $("login").hidden = true;
     $("app").hidden = false;
     $("who").textContent = me.name + " · " + (me.role === "lead" ? T.lead : T.scanner);
-    var saved = localStorage.getItem(GATE_KEY) || me.gate;
-    if (saved) { $("gate").value = saved; }
+    var saved = read(GATE_KEY, null);
+    if (typeof saved === "string") { saved = { gate: saved }; }  // stored by an older page
+    choose(saved && saved.gate ? saved : { gate: me.gate, site: me.site });
     renderActions(me.actions || []);
     refreshStats();
     $("code").focus();
+  }
+
+  // --- the gate: grouped by site; the same gate name may be used at two sites ---------------
+
+  function here() {
+    var option = $("gate").options[$("gate").selectedIndex];
+    if (!option) { return { gate: "", site: "", exit: false }; }
+    return { gate: option.dataset.gate, site: option.dataset.site, exit: !!option.dataset.exit };
+  }
+  function choose(place) {
+    var options = $("gate").options;
+    for (var i = 0; i < options.length; i++) {
+      var o = options[i];
+      if (o.dataset.gate === place.gate && (!place.site || o.dataset.site === place.site)) {
+        $("gate").selectedIndex = i;
+        break;
+      }
+    }
+    placeChanged();
+  }
+  function placeChanged() {
+    var place = here();
+    $("walkins-section").hidden = place.exit;  // nobody comes in through an exit
+    $("code").placeholder = place.exit ? T.exit_placeholder : T.code_placeholder;
+  }
+  function placeBody(extra) {
+    var place = here(), body = { gate: place.gate, site: place.site };
+    for (var key in extra) { body[key] = extra[key]; }
+    return body;
   }
 
   function start() {
@@ -368,14 +428,14 @@
       button.type = "button";
       button.textContent = action.label;
       button.addEventListener("click", function () {
-        var body = { gate: $("gate").value }, bad = false;
+        var body = placeBody({}), bad = false;
         inputs.forEach(function (input) {
           if (!input.dataset.number) { body[input.name] = input.value; return; }
           var value = input.value.trim();
           if (!/^[0-9]{1,9}$/.test(value)) { bad = true; return; }
           body[input.name] = parseInt(value, 10);
         });
-        if (bad) { show("error", T.refused, T.bad_number); beep(false); return; }
+        if (bad) { show("error", T.refused, T.bad_action_number); beep(false); return; }
         record("action", "/api/v1/actions/" + encodeURIComponent(action.id), "ok", body,
                action.label);
       });
@@ -389,7 +449,7 @@
     if (!code) { return; }
     var label = /^[0-9]+$/.test(code) ? T.ticket + " " + code
       : code.length > 10 ? code.slice(0, 10) + "…" : code;
-    record("checkin", "/api/v1/checkins", "result", { code: code, gate: $("gate").value }, label);
+    record("checkin", "/api/v1/checkins", "result", placeBody({ code: code }), label);
   }
 
   $("scan-form").addEventListener("submit", function (event) {
@@ -413,40 +473,168 @@
     showLogin("");
   });
   $("gate").addEventListener("change", function () {
-    localStorage.setItem(GATE_KEY, $("gate").value); refreshStats();
+    var place = here();
+    write(GATE_KEY, { gate: place.gate, site: place.site });
+    placeChanged();
+    refreshStats();
   });
   $("notices-clear").addEventListener("click", function () {
     write(NOTICES_KEY, []); renderNotices();
   });
-  Array.prototype.forEach.call(document.querySelectorAll(".walkin"), function (button) {
-    button.addEventListener("click", function () {
-      record("headcount", "/api/v1/headcounts", "recorded",
-             { gate: $("gate").value, audience: button.dataset.audience, delta: 1 },
-             button.textContent.trim());
+  // --- counting people in and out, and taking one's own counts back ----------------------------
+
+  // How many one "+N" tap counts (a school class entering together); null when not a number.
+  function many() {
+    var value = $("many").value.trim();
+    if (!/^[0-9]{1,3}$/.test(value)) { return null; }
+    var n = parseInt(value, 10);
+    return n >= 1 && n <= PAGE.limit ? n : null;
+  }
+
+  function count(direction, audience, n, who) {
+    var label = direction === "in"
+      ? T.counted_in.replace("{n}", n).replace("{who}", who)
+      : T.counted_out.replace("{n}", n);
+    var body = placeBody({ delta: n, direction: direction });
+    if (audience) { body.audience = audience; }
+    var item = record("headcount", "/api/v1/headcounts", "recorded", body, label);
+    var mineList = read(MINE_KEY, []);
+    mineList.push({ id: item.id, label: label, by: item.by });
+    write(MINE_KEY, mineList.slice(-50));
+  }
+  function forget(id) {
+    write(MINE_KEY, read(MINE_KEY, []).filter(function (c) { return c.id !== id; }));
+  }
+
+  function tap(selector, direction, multiple) {
+    Array.prototype.forEach.call(document.querySelectorAll(selector), function (button) {
+      button.addEventListener("click", function () {
+        var n = multiple ? many() : 1;
+        if (n === null) {
+          show("error", T.refused, T.bad_number); beep(false); $("many").focus(); return;
+        }
+        count(direction, button.dataset.audience, n, button.dataset.label);
+      });
     });
+  }
+  tap(".walkin", "in", false);
+  tap(".walkin-many", "in", true);
+  tap(".exit", "out", false);
+  tap(".exit-many", "out", true);
+
+  // Undo takes back this volunteer's latest count from this phone, then the one before...
+  $("undo").addEventListener("click", function () {
+    var mineList = read(MINE_KEY, []), last = null;
+    for (var i = mineList.length - 1; i >= 0; i--) {
+      if (me && mineList[i].by === me.name) { last = mineList[i]; break; }
+    }
+    if (!last) { show("idle", T.undo_none, ""); beep(false); return; }
+    forget(last.id);
+    record("undo", "/api/v1/undo", "undone", { scan_id: last.id }, last.label);
   });
   window.addEventListener("online", function () { pump(true); });
 
-  // Camera scanning where the browser has a barcode detector (and a secure context).
-  if ("BarcodeDetector" in window && navigator.mediaDevices) {
-    $("camera").hidden = false;
-    $("camera").addEventListener("click", function () {
-      var detector = new BarcodeDetector({ formats: ["qr_code"] });
-      var video = $("video"), last = "", lastAt = 0;
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.srcObject = stream; video.hidden = false; video.play();
-        setInterval(function () {
-          detector.detect(video).then(function (codes) {
-            if (!codes.length) { return; }
-            var code = codes[0].rawValue, now = Date.now();
-            if (code === last && now - lastAt < 3000) { return; }
-            last = code; lastAt = now;
-            submit(code);
-          }, function () {});
-        }, 300);
-      }, function () { show("error", T.error, T.camera_failed); });
+  // --- camera scanning ------------------------------------------------------------------------
+  // The browser's BarcodeDetector where it has one that reads QR codes (Chrome on Android);
+  // everywhere else (iOS Safari, WeChat, QQ, Firefox) jsQR, shipped with this page in
+  // static/vendor/ and loaded only then. Browsers give the camera only to https pages (and to
+  // localhost): over plain http the button says how to get https instead of failing.
+  var camera = null;  // { stream, timer } while the camera runs
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      if (window.jsQR) { resolve(); return; }
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = function () { resolve(); };
+      script.onerror = function () { reject(new Error("script")); };
+      document.head.appendChild(script);
     });
   }
+
+  // A function video -> Promise of the text of a QR code in the frame, or null.
+  function reader() {
+    var native = window.BarcodeDetector && BarcodeDetector.getSupportedFormats
+      ? BarcodeDetector.getSupportedFormats().then(function (formats) {
+          return formats.indexOf("qr_code") >= 0;
+        }, function () { return false; })
+      : Promise.resolve(false);
+    return native.then(function (ok) {
+      if (ok) {
+        var detector = new BarcodeDetector({ formats: ["qr_code"] });
+        return function (video) {
+          return detector.detect(video).then(function (codes) {
+            return codes.length ? codes[0].rawValue : null;
+          });
+        };
+      }
+      return loadScript("/static/qr-checkin/vendor/jsQR.js").then(function () {
+        var canvas = $("frame"), context = canvas.getContext("2d", { willReadFrequently: true });
+        return function (video) {
+          var width = video.videoWidth, height = video.videoHeight;
+          if (!width || !height) { return Promise.resolve(null); }
+          var scale = Math.min(1, 800 / Math.max(width, height));  // fast enough on old phones
+          canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
+          context.drawImage(video, 0, 0, canvas.width, canvas.height);
+          var image = context.getImageData(0, 0, canvas.width, canvas.height);
+          var found = window.jsQR(image.data, canvas.width, canvas.height,
+                                  { inversionAttempts: "dontInvert" });
+          return Promise.resolve(found && found.data ? found.data : null);
+        };
+      });
+    });
+  }
+
+  function stopCamera() {
+    if (!camera) { return; }
+    clearInterval(camera.timer);
+    camera.stream.getTracks().forEach(function (track) { track.stop(); });
+    camera = null;
+    $("camera-box").hidden = true;
+    $("camera").textContent = T.camera;
+  }
+
+  function startCamera() {
+    if (window.isSecureContext === false || !navigator.mediaDevices ||
+        !navigator.mediaDevices.getUserMedia) {
+      show("error", T.error, T.camera_needs_https); beep(false); return;
+    }
+    show("pending", T.camera_loading, "");
+    var video = $("video"), last = "", lastAt = 0, busy = false, opened = null;
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+      .then(function (stream) {
+        opened = stream;
+        return reader().then(function (read) {
+          camera = { stream: stream, timer: null };
+          video.srcObject = stream;
+          $("camera-box").hidden = false;
+          $("camera").textContent = T.camera_stop;
+          video.play();
+          show("idle", T.ready, "");
+          camera.timer = setInterval(function () {
+            if (busy || video.readyState < 2) { return; }
+            busy = true;
+            read(video).then(function (code) {
+              busy = false;
+              if (!code) { return; }
+              var now = Date.now();
+              if (code === last && now - lastAt < 3000) { return; }  // the same ticket held still
+              last = code; lastAt = now;
+              submit(code);
+            }, function () { busy = false; });
+          }, 250);
+        });
+      })
+      .catch(function () {
+        if (camera) { stopCamera(); }
+        else if (opened) { opened.getTracks().forEach(function (track) { track.stop(); }); }
+        show("error", T.error, T.camera_failed); beep(false);
+      });
+  }
+
+  $("camera").addEventListener("click", function () {
+    if (camera) { stopCamera(); } else { startCamera(); }
+  });
 
   renderQueue(queue());
   renderNotices();

@@ -1,0 +1,99 @@
+"""The sign-up page's challenge: a small proof of work, served and checked by this server.
+
+``GET /r/api/v1/challenge`` gives a token, ``EXPIRY.NONCE.MAC``, signed with a key that lives
+only in the server's memory. The page's script finds an answer, a decimal number such that
+SHA-256 of ``TOKEN:ANSWER`` begins with :data:`BITS` zero bits (about 4,000 tries, a fraction
+of a second on a cheap phone), and sends both with the sign-up. A token is good for one
+sign-up attempt within :data:`LIFETIME` seconds.
+
+Why this and not a picture or a sum to type: it asks nothing of the person (no puzzle for an
+elderly visitor, nothing for a screen reader to stumble on), needs no third party (none is
+reachable from WeChat's browser in every region, and none may be loaded under the page's
+content policy), and works over plain http, where WeChat's and QQ's browsers have no
+``crypto.subtle``: the page carries its own SHA-256. What it stops: requests replayed or
+forged without loading the page, and floods, since every attempt costs a fresh token and some
+work. What it does not stop is a patient programmer; the per-address rate limit and the
+per-phone limit are the walls, this is the fence in front of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+
+#: Leading zero bits asked of SHA-256(token:answer): 2**12 = 4,096 tries on average.
+BITS = 12
+#: Seconds a token stays good: long enough to fill in the form slowly.
+LIFETIME = 30 * 60
+#: Longest answer accepted (digits).
+ANSWER_DIGITS = 12
+
+
+class ChallengeError(ValueError):
+    """The challenge was not met; the message is for programs (``missing``, ``expired``,
+    ``forged``, ``used``, ``wrong``)."""
+
+
+def leading_zero_bits(digest: bytes) -> int:
+    """How many zero bits ``digest`` begins with."""
+    count = 0
+    for byte in digest:
+        if byte:
+            return count + 8 - byte.bit_length()
+        count += 8
+    return count
+
+
+def solve(token: str, bits: int = BITS) -> str:
+    """An answer to ``token`` (what the page's script does; tests use it too)."""
+    answer = 0
+    while leading_zero_bits(hashlib.sha256(f"{token}:{answer}".encode()).digest()) < bits:
+        answer += 1
+    return str(answer)
+
+
+class Challenges:
+    """Issues and checks tokens; each is accepted once. Thread-safe."""
+
+    def __init__(self, bits: int = BITS, lifetime: int = LIFETIME, key: bytes | None = None):
+        self.bits = bits
+        self.lifetime = lifetime
+        self._key = key or secrets.token_bytes(32)
+        self._used: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _mac(self, payload: str) -> str:
+        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self, at: float | None = None) -> dict:
+        """A new token: ``{"token": ..., "bits": ...}``."""
+        expires = int((time.time() if at is None else at) + self.lifetime)
+        payload = f"{expires}.{secrets.token_hex(8)}"
+        return {"token": f"{payload}.{self._mac(payload)}", "bits": self.bits}
+
+    def check(self, token: object, answer: object, at: float | None = None) -> None:
+        """Accept ``answer`` to ``token`` once; :class:`ChallengeError` otherwise."""
+        at = time.time() if at is None else at
+        if not isinstance(token, str) or not isinstance(answer, str):
+            raise ChallengeError("missing")
+        expires, _, rest = token.partition(".")
+        nonce, _, mac = rest.partition(".")
+        if not expires.isdigit() or not hmac.compare_digest(mac, self._mac(f"{expires}.{nonce}")):
+            raise ChallengeError("forged")
+        if int(expires) < at:
+            raise ChallengeError("expired")
+        if not (answer.isascii() and answer.isdigit() and len(answer) <= ANSWER_DIGITS):
+            raise ChallengeError("wrong")
+        digest = hashlib.sha256(f"{token}:{answer}".encode()).digest()
+        if leading_zero_bits(digest) < self.bits:
+            raise ChallengeError("wrong")
+        with self._lock:
+            if nonce in self._used:
+                raise ChallengeError("used")
+            # Forget tokens past their expiry: they are refused as expired anyway.
+            for old in [n for n, until in self._used.items() if until < at]:
+                del self._used[old]
+            self._used[nonce] = int(expires)
