@@ -114,7 +114,9 @@ def test_a_short_totality_is_announced_to_the_second(lat, lon, around):
     ("lat", "lon", "around"),
     [
         pytest.param(40.565, 115.975, SEP_2035, id="2035-edge-8s"),
-        pytest.param(36.7425, -6.29, AUG_2027, id="2027-edge-7s"),
+        # 5 s of totality; at 36.7425 (7 s) the forecast's 1 s spread leaves a 3 s window, which
+        # the old 20-second grid missed by calling the Delta T + 1 s variant partial.
+        pytest.param(36.74265, -6.29, AUG_2027, id="2027-edge-5s"),
     ],
 )
 def test_a_totality_shorter_than_the_forecasts_spread_gets_no_glasses_off(lat, lon, around):
@@ -300,19 +302,19 @@ def _observe_both_sites(folder: Path, first: str, second: str, place_one, place_
 
 def test_a_short_totality_is_printed_to_the_second_everywhere(make_event, plugins, run):
     folder = make_event("solar-eclipse-observation", "zh")
-    _observe_both_sites(folder, "plaza", "hall", (40.4567, 115.975), (40.56, 115.975))
+    _observe_both_sites(folder, "plaza", "hall", (40.4567, 115.975), (40.55, 115.975))
     seen = _check_kit(folder, plugins, run)
     assert seen["off"] >= 12, seen
     plan = (folder / "kit" / "plan.html").read_text(encoding="utf-8")
     hall = re.search(r"<td>2035年9月2日 (08:33:\d\d)–(08:33:\d\d)</td><td>食既：全食开始", plan)
-    assert hall, "the hall's 18 s of totality need seconds in the plan"
+    assert hall, "the hall's 30 s of totality (17 s announced) need seconds in the plan"
     # Last contact is rounded to the nearest minute (09:49:52), not cut off.
     assert "<td>2035年9月2日 09:50–09:51</td><td>复圆</td>" in plan
 
 
 def test_too_short_a_totality_keeps_glasses_on(make_event, plugins, run):
     folder = make_event("solar-eclipse-observation", "en")
-    _observe_both_sites(folder, "square", "hall", (36.741, -6.29), (36.7425, -6.29))
+    _observe_both_sites(folder, "square", "hall", (36.741, -6.29), (36.74265, -6.29))
     seen = _check_kit(folder, plugins, run)
     assert seen["off"] >= 6, seen  # the square's 17 s still have a window
     plan = (folder / "kit" / "plan.html").read_text(encoding="utf-8")
@@ -348,3 +350,13 @@ def test_an_annular_eclipse_says_keep_glasses_on(make_event, plugins, run):
     summaries = {str(e["UID"]).split(".")[0]: str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
     assert summaries["sky-square-c2"] == "second contact: annularity begins, keep glasses on"
     assert summaries["sky-square-c3"] == "third contact: annularity ends, keep glasses on"
+
+
+def test_a_window_of_a_few_seconds_is_not_announced():
+    # 19 s of totality at 40.56 N in 2035; the forecast's spread leaves 6 s: too short for a
+    # crowd to take its glasses off and put them back on.
+    place, edge = _eclipse(40.56, 115.975, 0, SEP_2035)
+    assert edge.type == "total" and edge.duration_s > 15
+    assert glasses_window(edge, place, fixed=False) is None
+    fixed = glasses_window(edge, place, fixed=True)
+    assert fixed is not None and fixed.on - fixed.off >= dt.timedelta(seconds=10)

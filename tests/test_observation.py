@@ -128,6 +128,19 @@ def test_lunar_eclipses_agree_with_nasa_catalog(published):
         assert getattr(computed, measure) == pytest.approx(published[measure], abs=0.001)
 
 
+def test_a_totality_of_a_few_seconds_is_found_wherever_the_grid_falls():
+    # At the edge of the 2027 path, with Delta T one second above the model's: 4 s of
+    # totality, which a search stepping 20 s at a time called a partial eclipse.
+    edge = sky.solar_eclipse(
+        sky.Place(36.7425, -6.29),
+        dt.datetime(2027, 8, 2, 9, tzinfo=dt.UTC),
+        ZoneInfo("Europe/Madrid"),
+        delta_t=70.08,
+    )
+    assert edge.type == "total" and 3 < edge.duration_s < 6
+    assert edge.contacts["c2"].at < edge.contacts["max"].at < edge.contacts["c3"].at
+
+
 def test_delta_t_is_an_explicit_setting():
     place, day = sky.Place(36.1627, -86.7816, 170), dt.datetime(2017, 8, 21, 18, tzinfo=dt.UTC)
     fixed = sky.solar_eclipse(place, day, CHICAGO, delta_t=68.8)
@@ -249,10 +262,15 @@ def test_check_warns_when_the_sky_does_not_cooperate(make_event, run):
     )
     result = run("check", folder)
     assert result.exit_code == 0
-    assert "first contact at Town Hall Square is at 09:40, before the event starts" in (
-        result.output
+    # The date and the time to the second (09:40:53, not a cut-off 09:40), and the edge missed.
+    assert (
+        "first contact at Town Hall Square is on 2 August 2027 at 09:40:53, before the event "
+        "starts (10:00)" in result.output
     )
-    assert "last contact at Town Hall Square is at 12:00, after the event ends" in result.output
+    assert (
+        "last contact at Town Hall Square is on 2 August 2027 at 12:00:46, after the event "
+        "ends (11:30)" in result.output
+    )
     edit(
         folder,
         "lat = 36.0136    # change to your own site\nlon = -5.6048",

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from kexie_events import hookimpl
 from kexie_events.errors import Problem
-from kexie_events.i18n import pick
+from kexie_events.i18n import (
+    date_text,
+    decimal_text,
+    duration_text,
+    moment_text,
+    pick,
+    time_text,
+    zone_text,
+)
 from kexie_events.model import ScheduleItem
 from kexie_events.records import Document, ReportSection, StatusLine, Table
 from kexie_plugins.observation.circumstances import (
@@ -23,59 +31,82 @@ from kexie_plugins.observation.circumstances import (
     circumstances,
     observed_sites,
     read_config,
+    record_window,
     records,
     site_glasses_window,
     site_record,
     uncertainty,
 )
-from kexie_plugins.observation.eye_safety import MINUTE, SECOND, GlassesOff, printed
+from kexie_plugins.observation.eye_safety import MINUTE, GlassesOff, printed
+from kexie_plugins.observation.text import (
+    body_label,
+    clock,
+    common_day,
+    degrees_text,
+    glasses_advice,
+    label,
+    percent_text,
+    place_text,
+    seconds_text,
+    type_label,
+    when,
+    window_text,
+)
 
 TEMPLATES = (Path(__file__).parent / "templates",)
-LABELS = {
-    "c1": ("初亏", "first contact"),
-    "c2": ("食既", "second contact"),
-    "max": ("食甚", "maximum"),
-    "c3": ("生光", "third contact"),
-    "c4": ("复圆", "last contact"),
-    "p1": ("半影食始", "penumbral eclipse begins"),
-    "u1": ("初亏", "partial eclipse begins"),
-    "u2": ("食既", "total eclipse begins"),
-    "u3": ("生光", "total eclipse ends"),
-    "u4": ("复圆", "partial eclipse ends"),
-    "p4": ("半影食终", "penumbral eclipse ends"),
-}
-TYPES = {
-    "total": ("全食", "total"),
-    "annular": ("环食", "annular"),
-    "partial": ("偏食", "partial"),
-    "penumbral": ("半影月食", "penumbral"),
-}
+#: The moments of a night the observing-times sheet lists.
+NIGHT = ("sunset", "dusk", "moonrise", "moonset", "dawn", "sunrise")
 
 
-def label(name: str, lang: str) -> str:
-    """The name of a contact in the event's language."""
-    zh, en = LABELS[name]
-    return pick(lang, zh, en)
+class LocalEclipse(str):
+    """The solar eclipse's type at the event's first observed site, with what to tell people.
+
+    A ``str`` (``"total"``, ``"annular"``, ``"partial"``), so that a template written for the
+    plain type keeps working. ``advice`` holds the eye-safety rule's sentences for every
+    observed site, in the event's language: the glasses-off window inside a totality long
+    enough to announce one, otherwise that glasses stay on throughout.
+    """
+
+    advice: tuple[str, ...]
+
+    def __new__(cls, kind: str, advice: tuple[str, ...]):
+        made = super().__new__(cls, kind)
+        made.advice = advice
+        return made
 
 
-def type_label(kind: str | None, sky: str, lang: str) -> str:
-    """``日全食``, ``月偏食``, ``total solar eclipse``..."""
-    if kind is None:
-        return pick(lang, "本地不可见", "not visible here")
-    zh, en = TYPES[kind]
-    if kind == "penumbral":
-        return pick(lang, zh, "penumbral lunar eclipse")
-    body = pick(lang, "日" if sky == "solar" else "月", "solar" if sky == "solar" else "lunar")
-    return pick(lang, f"{body}{zh}", f"{en} {body} eclipse")
+def local_type(event) -> LocalEclipse | None:
+    """The solar eclipse at the observed sites, for the eclipse-glasses eye-safety sheet.
 
-
-def local_type(event) -> str | None:
-    """The solar eclipse's type at the first observed site (for the eye-safety wording)."""
-    if not event.uses(NAME) or read_config(event)[0].sky != "solar":
+    ``None`` when the event computes no solar eclipse, or none is visible at its first site.
+    """
+    if not event.uses(NAME):
+        return None
+    config = read_config(event)[0]
+    if config.sky != "solar":
         return None
     sites = observed_sites(event)
-    result = circumstances(event, sites[0]) if sites else None
-    return result.type if result else None
+    results = [(site, circumstances(event, site)) for site in sites]
+    if not results or results[0][1] is None or not results[0][1].type:
+        return None
+    lang = event.lang
+    advice = []
+    for site, result in results:
+        window = site_glasses_window(event, site)
+        sentence = glasses_advice(
+            result.type if result is not None else None,
+            window,
+            result.duration_s if result is not None else 0.0,
+            uncertainty(result, config.delta_t is not None) if result is not None else 0.0,
+            lang,
+        )
+        if window is not None:  # the sheet has no other word on the clock its times are on
+            sentence += pick(lang, f"（时刻为{_zone_of(event)}）", f" (Times: {_zone_of(event)}.)")
+        # Several sites: each sentence says which site it is for.
+        if len(sites) > 1:
+            sentence = f"{site.name}{pick(lang, '：', ': ')}{sentence}"
+        advice.append(sentence)
+    return LocalEclipse(results[0][1].type, tuple(advice))
 
 
 @hookimpl
@@ -107,73 +138,59 @@ def kexie_check_event(event):
         if config.sky == "solar" and altitude < 10:
             message = pick(
                 lang,
-                f"食甚时太阳高度只有{altitude:.0f}°，须选择东方或西方视野开阔的场地",
-                f"the Sun stands only {altitude:.0f}° high at maximum; choose a site with "
-                "a clear horizon",
+                f"{site.name}食甚时太阳高度只有{altitude:.0f}°，须选择东方或西方视野开阔的场地",
+                f"the Sun stands only {altitude:.0f}° high at maximum at {site.name}; choose "
+                "a site with a clear horizon",
             )
             problems.append(Problem(where, message, "warning"))
         if config.sky == "solar" and entry["type"] == "total" and not entry["glasses_off"]:
-            seconds = round(entry["duration_s"])
+            lasting = duration_text(entry["duration_s"], lang)
             message = pick(
                 lang,
-                f"{site.name}的全食只有约{seconds}秒，计入时刻可能的偏差后无法公布安全的摘镜时刻，"
+                f"{site.name}的全食只有约{lasting}，计入时刻可能的偏差后无法公布安全的摘镜时刻，"
                 "观测镜须全程佩戴",
-                f"totality at {site.name} lasts only about {seconds} s, too short to announce "
+                f"totality at {site.name} lasts only about {lasting}, too short to announce "
                 "a safe moment to take glasses off: they stay on throughout",
             )
             problems.append(Problem(where, message, "warning"))
-        first = next((n for n in ("c1", "p1") if entry.get(n)), None)
-        last = next((n for n in ("c4", "p4") if entry.get(n)), None)
-        for name, outside, key, zh, en in (
-            (
-                first,
-                first and dt.datetime.fromisoformat(entry[first]) < event.start,
-                "start",
-                "早于活动开始",
-                "before the event starts",
-            ),
-            (
-                last,
-                last and dt.datetime.fromisoformat(entry[last]) > event.end,
-                "end",
-                "晚于活动结束",
-                "after the event ends",
-            ),
+        # What people can see: the Moon in the umbra (a penumbral phase goes unnoticed).
+        first = next((n for n in ("c1", "u1", "p1") if entry.get(n)), None)
+        last = next((n for n in ("c4", "u4", "p4") if entry.get(n)), None)
+        for name, key, outside in (
+            (first, "start", first and _at(entry, first) < event.start),
+            (last, "end", last and _at(entry, last) > event.end),
         ):
             if outside:
-                when = dt.datetime.fromisoformat(entry[name]).strftime("%H:%M")
-                message = pick(
-                    lang,
-                    f"{site.name}的{label(name, lang)}在{when}，{zh}",
-                    f"{label(name, lang)} at {site.name} is at {when}, {en}",
-                )
+                message = _outside_message(event, site.name, name, _at(entry, name), key)
                 problems.append(Problem((key,), message, "warning"))
     return problems
 
 
-def window_text(window: GlassesOff | None, lang: str) -> str:
-    """``摘镜08:33至08:34`` / ``glasses off 08:33 to 08:34``, or that glasses stay on."""
-    if window is None:
-        return pick(lang, "全食过短，全程戴好观测镜", "totality too short, keep glasses on")
-    off, on = window.text(window.off), window.text(window.on)
-    return pick(lang, f"摘镜{off}至{on}", f"glasses off {off} to {on}")
+def _at(entry: dict, name: str) -> dt.datetime:
+    """A time of a site's JSON record (already rounded as ``eye_safety`` prints it)."""
+    return dt.datetime.fromisoformat(entry[name])
 
 
-def _window_of(entry: dict) -> GlassesOff | None:
-    """The glasses-off window of a site's JSON record."""
-    if not entry.get("glasses_off"):
-        return None
-    off, on = (dt.datetime.fromisoformat(entry[k]) for k in ("glasses_off", "glasses_on"))
-    # Whole minutes unless whole minutes left no time between them (eye_safety).
-    return GlassesOff(off, on, seconds=bool(off.second or on.second))
-
-
-def _clock(name: str, moment: dt.datetime | None, step: dt.timedelta = SECOND) -> str:
-    """A contact or milestone as printed: ``08:32:56`` (to the second) or ``08:33``."""
-    if moment is None:
-        return ""
-    shown = printed(name, moment, step)
-    return f"{shown:%H:%M:%S}" if step == SECOND else f"{shown:%H:%M}"
+def _outside_message(event, site: str, name: str, moment: dt.datetime, key: str) -> str:
+    """``县行政中心广场的初亏在2035年9月2日 07:24:41，早于活动开始（08:00）``: the
+    contact's date and time to the second, and the start or end of the event it misses."""
+    lang = event.lang
+    bound = event.start if key == "start" else event.end
+    moment = moment.astimezone(bound.tzinfo)
+    edge = time_text(bound) if bound.date() == moment.date() else moment_text(bound, lang)
+    contact = label(name, lang)
+    day, time = date_text(moment.date(), lang), f"{moment:%H:%M:%S}"
+    if key == "start":
+        return pick(
+            lang,
+            f"{site}的{contact}在{day} {time}，早于活动开始（{edge}）",
+            f"{contact} at {site} is on {day} at {time}, before the event starts ({edge})",
+        )
+    return pick(
+        lang,
+        f"{site}的{contact}在{day} {time}，晚于活动结束（{edge}）",
+        f"{contact} at {site} is on {day} at {time}, after the event ends ({edge})",
+    )
 
 
 @hookimpl
@@ -191,29 +208,37 @@ def kexie_status(event):
     if sky == "night":
         for site in sites:
             result = circumstances(event, site)
-            sunset = _clock("sunset", result.sunset, MINUTE)
-            dusk = _clock("dusk", result.dusk, MINUTE)
-            lit = round(result.moon_illumination * 100)
+            sunset = clock("sunset", result.sunset, MINUTE)
+            dusk = clock("dusk", result.dusk, MINUTE)
+            lit = percent_text(result.moon_illumination)
             yield StatusLine(
                 pick(
                     lang,
-                    f"{site.name}：日落{sunset}，天文昏影终{dusk}，月相照亮{lit}%",
-                    f"{site.name}: sunset {sunset}, dark from {dusk}, Moon {lit}% lit",
+                    f"{site.name}：日落{sunset}，天文昏影终{dusk}，月面照亮比例{lit}",
+                    f"{site.name}: sunset {sunset}, dark from {dusk}, Moon {lit} lit",
                 )
             )
         return
     for site, entry in zip(sites, records(event), strict=True):
         if entry["type"] is None:
+            body = "日" if sky == "solar" else "月"
             yield StatusLine(
-                pick(lang, f"{site.name}：本地不可见", f"{site.name}: not visible"), "warning"
+                pick(
+                    lang,
+                    f"{site.name}：本地看不到这次{body}食",
+                    f"{site.name}: the eclipse is not visible here",
+                ),
+                "warning",
             )
             continue
+        moments = {n: dt.datetime.fromisoformat(c["at"]) for n, c in entry["contacts"].items()}
+        day = common_day(moments.values())
         parts = [
-            f"{label(n, lang)}{' ' if lang == 'en' else ''}{c['at'][11:19]}"
-            for n, c in entry["contacts"].items()
+            f"{label(n, lang)}{' ' if lang == 'en' else ''}{when(moment, lang, day)}"
+            for n, moment in moments.items()
         ]
         if sky == "solar" and entry["type"] == "total":
-            parts.append(window_text(_window_of(entry), lang))
+            parts.append(window_text(record_window(entry), lang))
         times = pick(lang, "，", ", ").join(parts)
         yield StatusLine(
             pick(
@@ -289,8 +314,8 @@ def kexie_schedule_items(event):
         for name, contact in result.contacts.items():
             description = pick(
                 lang,
-                f"精确时刻{_clock(name, contact.at)}（ΔT={result.delta_t:.1f}秒）",
-                f"at {_clock(name, contact.at)} (ΔT {result.delta_t:.1f} s)",
+                f"精确时刻{clock(name, contact.at)}（ΔT＝{seconds_text(result.delta_t, lang)}）",
+                f"at {clock(name, contact.at)} (ΔT = {seconds_text(result.delta_t, lang)})",
             )
             start = printed(name, contact.at, MINUTE)
             end, reminder = start + MINUTE, None
@@ -314,10 +339,75 @@ def kexie_schedule_items(event):
             )
 
 
-def _zone_label(event) -> str:
-    """``Asia/Shanghai, UTC+08:00``: the zone the sheet's times are in, with its offset."""
-    offset = event.start.astimezone(event.tz).strftime("%z")
-    return f"{event.timezone}, UTC{offset[:3]}:{offset[3:]}"
+def _sheet_rows(event, config) -> list[dict]:
+    """Per observed site, what the observing-times sheet prints, already worded."""
+    lang = event.lang
+    rows = []
+    for site in observed_sites(event):
+        result = circumstances(event, site)
+        row = {
+            "site": site,
+            "position": place_text(site.lat, site.lon, lang),
+            "elevation": decimal_text(site.elevation, 0),
+            "result": result,
+        }
+        if config.sky == "night":
+            moments = [(n, getattr(result, n)) for n in NIGHT]
+            moments = sorted(((n, m) for n, m in moments if m), key=lambda item: item[1])
+            row["times"] = [
+                (label(n, lang), when(printed(n, m, MINUTE), lang, seconds=False))
+                for n, m in moments
+            ]
+            row["moon_lit"] = percent_text(result.moon_illumination)
+            rows.append(row)
+            continue
+        if result is None or not result.visible:
+            rows.append(row)
+            continue
+        shown = {n: printed(n, c.at) for n, c in result.contacts.items()}
+        day = common_day(shown.values())
+        row["day"] = day
+        row["contacts"] = [
+            (
+                label(n, lang),
+                when(shown[n], lang, day),
+                degrees_text(c.altitude),
+                degrees_text(c.azimuth),
+            )
+            for n, c in result.contacts.items()
+        ]
+        spread = uncertainty(result, config.delta_t is not None)
+        row["spread"] = seconds_text(spread, lang) if spread else ""
+        row["delta_t"] = seconds_text(result.delta_t, lang)
+        if config.sky == "solar":
+            row["obscuration"] = percent_text(result.obscuration)
+            row["duration"] = duration_text(result.duration_s, lang) if result.duration_s else ""
+            row["advice"] = glasses_advice(
+                result.type, site_glasses_window(event, site), result.duration_s, spread, lang
+            )
+        rows.append(row)
+    return rows
+
+
+def _sheet_description(sky: str, lang: str) -> str:
+    """What the observing-times sheet holds, for the kit's index."""
+    if sky == "night":
+        return pick(
+            lang,
+            "各场地日落、天文昏影终、月出月落等时刻",
+            "Sunset, dusk, moonrise and dawn per site",
+        )
+    body = body_label(sky, lang)
+    return pick(
+        lang,
+        f"各场地{'日' if sky == 'solar' else '月'}食各阶段的时刻、{body}高度和方位、食分",
+        f"Contacts per site, with {body}'s altitude and azimuth, and the magnitude",
+    )
+
+
+def _zone_of(event) -> str:
+    """The clock the event's times are on: ``北京时间``, ``Europe/Madrid, UTC+02:00``."""
+    return zone_text(event.start.astimezone(event.tz), event.lang)
 
 
 @hookimpl
@@ -326,30 +416,19 @@ def kexie_documents(event):
     if not event.uses(NAME):
         return
     config = read_config(event)[0]
-    rows = [
-        (site, circumstances(event, site), site_glasses_window(event, site))
-        for site in observed_sites(event)
-    ]
     yield Document(
         "observing-times",
         pick(event.lang, "观测时刻表", "Observing times"),
         "sky.html",
         context={
-            "rows": rows,
-            "zone": _zone_label(event),
+            "rows": _sheet_rows(event, config),
+            "zone": _zone_of(event),
             "sky": config.sky,
-            "uncertainty": lambda result: uncertainty(result, config.delta_t is not None),
-            "labels": {k: label(k, event.lang) for k in LABELS},
+            "body": body_label(config.sky, event.lang),
             "type_label": lambda kind: type_label(kind, config.sky, event.lang),
-            "clock": _clock,
-            "to_the_minute": lambda name, moment: printed(name, moment, MINUTE),
         },
         search_path=TEMPLATES,
-        description=pick(
-            event.lang,
-            "各场地的接触时刻、太阳高度、食分",
-            "Contacts, altitudes and magnitude per site",
-        ),
+        description=_sheet_description(config.sky, event.lang),
         order=15,
     )
 
@@ -362,6 +441,93 @@ def kexie_cli_commands():
     return [sky]
 
 
+def _summary(record: dict, sky: str, lang: str) -> str:
+    """The narrative's sentence: ``本地日全食，食分1.0254，全食持续73秒。``"""
+    kind = type_label(record["type"], sky, lang)
+    if sky == "lunar":
+        magnitude = record["umbral_magnitude"]
+        return pick(
+            lang,
+            f"本地{kind}，本影食分{magnitude}。",
+            f"Locally a {kind}, umbral magnitude {magnitude}.",
+        )
+    text = pick(
+        lang,
+        f"本地{kind}，食分{record['magnitude']}",
+        f"Locally a {kind}, magnitude {record['magnitude']}",
+    )
+    if record["duration_s"]:
+        seconds = round(record["duration_s"])
+        central = "全食" if record["type"] == "total" else "环食"
+        text += pick(
+            lang,
+            f"，{central}持续{seconds}秒",
+            f", {duration_text(seconds, lang)} of "
+            f"{'totality' if record['type'] == 'total' else 'annularity'}",
+        )
+    return text + pick(lang, "。", ".")
+
+
+def _report_table(event, sky: str, records: list[dict]) -> Table:
+    """Per site: the type, when it began, peaked and ended, and its magnitude; for a night,
+    sunset, dusk, dawn and the Moon. Times as people read them, with their date and clock."""
+    lang = event.lang
+    names = {s.id: s.name for s in event.sites}
+    if sky == "night":
+        nights = [circumstances(event, site) for site in observed_sites(event)]
+        keys = ("sunset", "dusk", "dawn")
+        moments = {
+            k: [printed(k, getattr(n, k), MINUTE) if getattr(n, k) else None for n in nights]
+            for k in keys
+        }
+        rows = tuple(
+            (
+                names[r["site"]],
+                *(when(moments[k][i], lang, seconds=False) if moments[k][i] else "" for k in keys),
+                percent_text(nights[i].moon_illumination),
+            )
+            for i, r in enumerate(records)
+        )
+        header = (
+            pick(lang, "场地", "Site"),
+            *(label(k, lang).capitalize() for k in keys),
+            pick(lang, "月面照亮比例", "Moon lit"),
+        )
+        title = pick(lang, f"各场地观测条件（{_zone_of(event)}）", f"Per site ({_zone_of(event)})")
+        return Table(title, header, rows)
+    keys = ("c1", "max", "c4") if sky == "solar" else ("u1", "max", "u4")
+    parsed = [{k: dt.datetime.fromisoformat(r[k]) for k in keys if r.get(k)} for r in records]
+    day = common_day(m for found in parsed for m in found.values())
+    magnitude = "magnitude" if sky == "solar" else "umbral_magnitude"
+    rows = tuple(
+        (
+            names[r["site"]],
+            type_label(r["type"], sky, lang),
+            *(when(found[k], lang, day) if k in found else "" for k in keys),
+            r.get(magnitude) if r["type"] else "",
+        )
+        for r, found in zip(records, parsed, strict=True)
+    )
+    header = (
+        pick(lang, "场地", "Site"),
+        pick(lang, "类型", "Type"),
+        *(label(k, lang).capitalize() for k in keys),
+        pick(lang, "食分", "Magnitude")
+        if sky == "solar"
+        else pick(lang, "本影食分", "Umbral magnitude"),
+    )
+    zone = _zone_of(event)
+    if day is not None:
+        title = pick(
+            lang,
+            f"各场地观测条件（{date_text(day, lang)}，{zone}）",
+            f"Per site ({date_text(day, lang)}, {zone})",
+        )
+    else:
+        title = pick(lang, f"各场地观测条件（{zone}）", f"Per site ({zone})")
+    return Table(title, header, rows)
+
+
 @hookimpl
 def kexie_report_sections(event):
     """Observing conditions: what the sky offered at each site."""
@@ -371,55 +537,15 @@ def kexie_report_sections(event):
     lang = event.lang
     records = [site_record(event, site) for site in observed_sites(event)]
     text = []
-    if config.sky == "solar" and records and records[0]["type"]:
-        first = records[0]
-        text.append(
-            pick(
-                lang,
-                f"本地{type_label(first['type'], 'solar', lang)}，食分{first['magnitude']}"
-                + (f"，全食持续{round(first['duration_s'])}秒" if first["duration_s"] else "")
-                + "。",
-                f"Locally a {type_label(first['type'], 'solar', lang)}, magnitude "
-                f"{first['magnitude']}"
-                + (f", {round(first['duration_s'])} s of totality" if first["duration_s"] else "")
-                + ".",
-            )
-        )
-        first["duration_rounded_s"] = round(first["duration_s"])
-    names = {s.id: s.name for s in event.sites}
-    table_rows = tuple(
-        (
-            names[r["site"]],
-            type_label(r["type"], config.sky, lang)
-            if config.sky != "night"
-            else pick(lang, "夜空", "night"),
-            *(
-                r.get(k) or ""
-                for k in (
-                    ("c1", "max", "c4")
-                    if config.sky == "solar"
-                    else ("p1", "max", "p4")
-                    if config.sky == "lunar"
-                    else ("sunset", "dusk", "dawn")
-                )
-            ),
-        )
-        for r in records
-    )
-    header = (
-        pick(lang, "场地", "Site"),
-        pick(lang, "类型", "Type"),
-        *(
-            pick(lang, "开始", "Begins"),
-            pick(lang, "食甚/中间", "Middle"),
-            pick(lang, "结束", "Ends"),
-        ),
-    )
+    if config.sky != "night" and records and records[0]["type"]:
+        text.append(_summary(records[0], config.sky, lang))
+        if config.sky == "solar":
+            records[0]["duration_rounded_s"] = round(records[0]["duration_s"])
     yield ReportSection(
         NAME,
         pick(lang, "观测条件", "Observing conditions"),
         {"sky": config.sky, "sites": records},
         tuple(text),
-        (Table(pick(lang, "各场地观测条件", "Per site"), header, table_rows),),
+        (_report_table(event, config.sky, records),),
         order=10,
     )

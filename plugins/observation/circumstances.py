@@ -115,7 +115,7 @@ def circumstances(event: Event, site: Site):
 
 
 CACHE_FILE = ".sky-cache.json"
-CACHE_VERSION = "sky-4"  # bump when the computation changes its results
+CACHE_VERSION = "sky-5"  # bump when the computation changes its results
 
 
 def records(event: Event) -> list[dict]:
@@ -208,6 +208,15 @@ def site_record(event: Event, site: Site) -> dict:
         config.delta_t is not None,
         site_glasses_window(event, site),
     )
+
+
+def record_window(entry: dict) -> GlassesOff | None:
+    """The glasses-off window of a site's JSON record (``record``), ``None`` without one."""
+    if not entry.get("glasses_off"):
+        return None
+    off, on = (dt.datetime.fromisoformat(entry[k]) for k in ("glasses_off", "glasses_on"))
+    # Whole minutes unless whole minutes left no time between them (eye_safety).
+    return GlassesOff(off, on, seconds=bool(off.second or on.second))
 
 
 def record(

@@ -5,7 +5,8 @@ and ``kexie sky`` all take their times from here, so they cannot disagree:
 
 - "Glasses off" is never announced before second contact (C2), "glasses on" never after third
   contact (C3). C2 is rounded up and C3 down, to the minute when that still leaves time between
-  them, otherwise to the second; when not even seconds do, there is no glasses-off time at all.
+  them, otherwise to the second; when that leaves less than ten seconds (a crowd cannot take
+  its glasses off and back on in less), there is no glasses-off time at all.
 - A forecast's C2 and C3 move with Delta T, so the caller passes C2 and C3 as computed for every
   Delta T within the forecast's spread: the window starts at the latest C2 and ends at the
   earliest C3 among them.
@@ -23,6 +24,9 @@ import attrs
 
 MINUTE = dt.timedelta(minutes=1)
 SECOND = dt.timedelta(seconds=1)
+#: A crowd cannot take its glasses off and put them back in a few seconds: a shorter window
+#: is not announced at all, and the glasses stay on.
+SHORTEST_WINDOW = dt.timedelta(seconds=10)
 
 
 def _excess(moment: dt.datetime, step: dt.timedelta) -> dt.timedelta:
@@ -97,12 +101,12 @@ def glasses_off(
 
     ``second_contacts`` and ``third_contacts`` are C2 and C3 (aware, in the zone the window
     is printed in) as computed for each Delta T within the forecast's spread; a single pair
-    for a fixed Delta T. ``None`` when even whole seconds leave no time between the latest C2
-    and the earliest C3: then glasses stay on.
+    for a fixed Delta T. ``None`` when whole seconds leave less than :data:`SHORTEST_WINDOW`
+    between the latest C2 and the earliest C3: then glasses stay on.
     """
     start, end = max(second_contacts), min(third_contacts)
     for step in (MINUTE, SECOND):
         off, on = round_up(start, step), round_down(end, step)
-        if off < on:
+        if on - off >= SHORTEST_WINDOW:
             return GlassesOff(off, on, seconds=step == SECOND)
     return None

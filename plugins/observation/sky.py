@@ -1,13 +1,18 @@
 """The sky over a site: solar and lunar eclipse circumstances, and the night for star parties.
 
 Computed with Skyfield and the JPL ephemeris DE421 that the ``skyfield-data`` package installs,
-so nothing is downloaded at run time (DE421 covers 1900-2050).
+so nothing is downloaded at run time (see ``FIRST_DAY`` and ``LAST_DAY``).
+
+An eclipse is searched for within five hours of the new or full moon (``syzygies``). Skyfield
+computes the apparent positions every ten minutes, and every other instant is read off the
+polynomial through the nearest of them (``track``: micrometres off, a thousand times cheaper).
 
 Solar eclipses: the topocentric apparent Sun and Moon as seen from the site (latitude,
 longitude and elevation on the WGS84 ellipsoid). Contacts are the instants when the angular
 separation of their centres equals the sum (first and last contact) or the difference (second
-and third) of their apparent radii, found by sampling every 20 s and refining each crossing by
-bisection to a millisecond. Radii follow the conventions of NASA's eclipse bulletins: the
+and third) of their apparent radii: the functions are sampled every 20 s, their least value
+found between the samples (so a totality of a few seconds is not stepped over), and each
+crossing refined to a millisecond. Radii follow the conventions of NASA's eclipse bulletins: the
 Sun's radius is 959.63" at 1 au; the Moon's radius is k times the Earth's equatorial radius,
 k = 0.2725076 for the outer contacts, k = 0.2722810 for the inner contacts. So do maximum
 eclipse (the instant the site is nearest the shadow's axis), magnitude (the ratio of the
@@ -189,56 +194,195 @@ class Night:
     moon_illumination: float
 
 
-def _observer(place: Place):
+def locate(place: Place) -> tuple:
+    """The ephemeris, the place on the WGS84 ellipsoid, and the place as an observer."""
     from skyfield.api import wgs84
 
     _loader, eph = _ephemeris()
-    return eph, eph["earth"] + wgs84.latlon(place.lat, place.lon, elevation_m=place.elevation)
+    topos = wgs84.latlon(place.lat, place.lon, elevation_m=place.elevation)
+    return eph, topos, eph["earth"] + topos
 
 
-def _phase_times(ts, start: dt.datetime, end: dt.datetime, phase: int) -> list:
-    from skyfield import almanac
+def _instants(ts, seconds):
+    """Skyfield times for seconds of TT since J2000 (a float or an array)."""
+    return ts.tt_jd(2451545.0, seconds / 86400.0)
 
+
+def sample_times(ts, seconds):
+    """Skyfield times for the samples of a track, whose Earth orientation uses IAU 2000B.
+
+    The IAU 2000B nutation agrees with the full 2000A within a milliarcsecond, three
+    centimetres on the ground or a twentieth of a millisecond of the Moon's shadow, at a tenth
+    of the cost (2000A was a fifth of an eclipse's).
+    """
+    from skyfield.nutationlib import iau2000b_radians
+
+    t = _instants(ts, seconds)
+    t._nutation_angles_radians = iau2000b_radians(t)
+    return t
+
+
+NEW_MOON, FULL_MOON = 0, 2
+
+
+def geocentric(ts, seconds) -> tuple:
+    """The Sun's and the Moon's geometric positions from the Earth's centre, km, (3, n) arrays.
+
+    Cheap (no light time, aberration or Earth rotation): good for finding new and full moons
+    and for ruling lunations out, never for a time that is printed.
+    """
     _loader, eph = _ephemeris()
-    times, phases = almanac.find_discrete(
-        ts.from_datetime(start), ts.from_datetime(end), almanac.moon_phases(eph)
-    )
-    return [t for t, p in zip(times, phases, strict=True) if p == phase]
+    t = _instants(ts, seconds)
+    earth = eph["earth"].at(t).position.km
+    return eph["sun"].at(t).position.km - earth, eph["moon"].at(t).position.km - earth
 
 
-def _nearest_phase(ts, around: dt.datetime, phase: int):
-    found = _phase_times(ts, around - dt.timedelta(days=16), around + dt.timedelta(days=16), phase)
-    return min(found, key=lambda t: abs((t.utc_datetime() - around).total_seconds()))
+def angle(a, b):
+    """The angle between vectors (3, n arrays, or 3-vectors), radians."""
+    from skyfield.functions import angle_between
+
+    return angle_between(a, b)
 
 
-def _bisect(function, low: float, high: float, tolerance: float = 1e-3) -> float:
-    """The root of ``function`` between ``low`` and ``high`` (Julian seconds), to ``tolerance``."""
-    f_low = function(low)
+#: The mean synodic month in days, and a mean new moon in seconds of TT since J2000 (Meeus,
+#: Astronomical Algorithms, chapter 49: JDE 2451550.09766). The true new and full moons lie
+#: within about 15 hours of the mean ones.
+SYNODIC_MONTH = 29.530588861
+MEAN_NEW_MOON = (2451550.09766 - 2451545.0) * 86400.0
+
+
+def syzygies(
+    ts, first: float, last: float, phase: int, within: float | None = None
+) -> list[tuple[float, float]]:
+    """New moons (``NEW_MOON``) or full moons (``FULL_MOON``) between two instants.
+
+    Each is ``(seconds, separation)``: the instant, to within five minutes, when the Moon seen
+    from the Earth's centre passes nearest the Sun (new) or the point opposite it (full), and
+    that least separation in radians. Near a node that instant is within minutes of greatest
+    eclipse, so the eclipse searches centre on it. Instants are seconds of TT since J2000.
+    With ``within`` (radians), only those whose separation is below it are returned.
+    """
+    import numpy as np
+
+    def separation(seconds):
+        sun, moon = geocentric(ts, seconds.ravel())
+        between = angle(sun, moon)
+        return (between if phase == NEW_MOON else np.pi - between).reshape(seconds.shape)
+
+    def closest(centres, half, step):
+        """Per centre, the sample of ``centre +- half`` (every ``step``) nearest the Sun."""
+        offsets = np.arange(-half, half + step / 2, step)
+        grid = centres[:, None] + offsets[None, :]
+        values = separation(grid)
+        best = np.argmin(values, axis=1)
+        rows = np.arange(len(centres))
+        return grid[rows, best], values[rows, best]
+
+    month = SYNODIC_MONTH * 86400.0
+    origin = MEAN_NEW_MOON + (month / 2 if phase == FULL_MOON else 0.0)
+    numbers = np.arange(np.floor((first - origin) / month), np.ceil((last - origin) / month) + 1)
+    # Every two hours within a day of the mean new or full moon, then every ten minutes.
+    found, values = closest(origin + numbers * month, 24 * 3600.0, 7200.0)
+    if within is not None:
+        # A two-hour sample lies at most an hour from the least separation, in which the
+        # Moon moves less than 0.6 degrees relative to the Sun.
+        keep = values < within + np.radians(0.6)
+        found = found[keep]
+    if not len(found):
+        return []
+    found, values = closest(found, 3600.0, 600.0)
+    return [
+        (float(s), float(v))
+        for s, v in zip(found, values, strict=True)
+        if first <= s <= last and (within is None or v < within)
+    ]
+
+
+def _nearest_syzygy(ts, around: dt.datetime, phase: int) -> float:
+    """The new or full moon nearest ``around``, as seconds of TT since J2000."""
+    middle = tt_seconds(ts.from_datetime(around))
+    found = syzygies(ts, middle - 16 * 86400.0, middle + 16 * 86400.0, phase)
+    return min((s for s, _separation in found), key=lambda s: abs(s - middle))
+
+
+#: Pieces a bracket is cut into at each step of ``_roots`` and ``_minimum``: one evaluation of
+#: an array of instants costs little more than one of a single instant.
+PIECES = 16
+
+
+def _roots(function, lows, highs, tolerance: float = 1e-3):
+    """The roots of ``function`` in brackets ``lows[i]..highs[i]`` (seconds), to ``tolerance``.
+
+    Each bracket holds one sign change. All are cut into ``PIECES`` at once, the piece with
+    the change kept, until they are shorter than ``tolerance``; a root is the middle of its
+    last piece. ``function`` takes an array of instants.
+    """
+    import numpy as np
+
+    lows, highs = np.asarray(lows, dtype=float), np.asarray(highs, dtype=float)
+    if not len(lows):
+        return lows
+    steps = np.linspace(0.0, 1.0, PIECES + 1)
+    rows = np.arange(len(lows))
+    while (highs - lows).max() > tolerance:
+        points = lows[:, None] + (highs - lows)[:, None] * steps[None, :]
+        signs = np.signbit(function(points.ravel()).reshape(points.shape))
+        changes = signs[:, 1:] != signs[:, :-1]
+        # A bracket whose change vanished in rounding keeps its last piece.
+        piece = np.where(changes.any(axis=1), np.argmax(changes, axis=1), -1)
+        lows = np.where(piece >= 0, points[rows, np.maximum(piece, 0)], lows)
+        highs = np.where(piece >= 0, points[rows, np.maximum(piece, 0) + 1], lows + tolerance / 2)
+    return (lows + highs) / 2
+
+
+def _minimum(function, low: float, high: float, tolerance: float = 1e-2) -> float:
+    """The instant ``function`` (of an array of instants) is least between ``low`` and
+    ``high``, to ``tolerance``: the bracket is cut into ``PIECES``, and the two pieces around
+    the least value kept, until it is shorter than ``tolerance``. For a function with one
+    minimum in the bracket."""
+    import numpy as np
+
+    steps = np.linspace(0.0, 1.0, PIECES + 1)
     while high - low > tolerance:
-        middle = (low + high) / 2
-        f_middle = function(middle)
-        if (f_middle < 0) == (f_low < 0):
-            low, f_low = middle, f_middle
-        else:
-            high = middle
-    return (low + high) / 2
+        points = low + (high - low) * steps
+        least = int(np.argmin(function(points)))
+        low, high = points[max(least - 1, 0)], points[min(least + 1, PIECES)]
+    return float((low + high) / 2)
 
 
-def _golden_minimum(function, low: float, high: float, tolerance: float = 1e-2) -> float:
-    ratio = (math.sqrt(5) - 1) / 2
-    a, b = low, high
-    c, d = b - ratio * (b - a), a + ratio * (b - a)
-    fc, fd = function(c), function(d)
-    while b - a > tolerance:
-        if fc < fd:
-            b, d, fd = d, c, fc
-            c = b - ratio * (b - a)
-            fc = function(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + ratio * (b - a)
-            fd = function(d)
-    return (a + b) / 2
+def _dip(
+    function, grid, values, lowest: int, least: float | None = None
+) -> tuple[float | None, float | None, bool]:
+    """When ``function`` goes below zero around its least value, and comes back.
+
+    ``values`` is ``function`` on ``grid`` and ``lowest`` the index of the least separation,
+    within a step of the function's least value. That value is sought between the samples
+    (or given as ``least``), so a dip shorter than the grid's step (a few seconds of totality
+    at the edge of the path, a graze) is found wherever the grid falls. Returns ``(down, up,
+    dipped)``: the crossings (``None`` for one beyond the grid) and whether the function went
+    below zero at all.
+    """
+    import numpy as np
+
+    if least is None:
+        low, high = grid[max(lowest - 1, 0)], grid[min(lowest + 1, len(grid) - 1)]
+        least = _minimum(function, low, high)
+    if function(least) >= 0 and values.min() >= 0:
+        return None, None, False
+    # On each side, the last sample still above zero brackets the one crossing there.
+    before = np.nonzero((grid < least) & (values > 0))[0]
+    after = np.nonzero((grid > least) & (values > 0))[0]
+    lows, highs = [], []
+    if len(before):
+        lows.append(grid[before[-1]])
+        highs.append(least)
+    if len(after):
+        lows.append(least)
+        highs.append(grid[after[0]])
+    found = [float(root) for root in _roots(function, lows, highs)]
+    down = found.pop(0) if len(before) else None
+    up = found.pop(0) if len(after) else None
+    return down, up, True
 
 
 def _overlap_fraction(r_sun: float, r_moon: float, distance: float) -> float:
@@ -258,24 +402,71 @@ def _overlap_fraction(r_sun: float, r_moon: float, distance: float) -> float:
     return (a + b - c) / (math.pi * r_sun**2)
 
 
-class _SolarGeometry:
-    """Topocentric separation and radii of the Sun and Moon at given instants."""
+#: Hours either side of the new or full moon searched for the eclipse; the track the
+#: positions are read from reaches a little further, for the search of maximum.
+SEARCH_HOURS = 5
+TRACK_HOURS = 5.5
 
-    def __init__(self, place: Place, ts):
-        self.ts = ts
-        eph, self.observer = _observer(place)
-        self.sun, self.moon = eph["sun"], eph["moon"]
+
+def track_span(centre: float) -> tuple[float, float]:
+    """The span of a track around ``centre``, on whole steps of ``track.STEP``.
+
+    Grids and tracks sit on multiples of their steps counted from J2000, not on the estimate
+    of the new moon: any estimate of the same new moon then gives the same samples and the
+    same 20-second grid, and so the same contacts, whoever found the new moon.
+    """
+    from kexie_plugins.observation.track import STEP
+
+    anchor = round(centre / STEP) * STEP
+    return anchor - TRACK_HOURS * 3600, anchor + TRACK_HOURS * 3600
+
+
+def _search_grid(centre: float):
+    """The 20-second grid the crossings and the maximum are looked for on."""
+    import numpy as np
+
+    from kexie_plugins.observation.track import STEP
+
+    anchor = round(centre / STEP) * STEP
+    half = SEARCH_HOURS * 3600
+    return np.arange(anchor - half, anchor + half, STEP_SECONDS, dtype=float)
+
+
+def altaz_degrees(vectors) -> tuple:
+    """Altitude and azimuth in degrees of vectors in the horizon frame (x north, y east)."""
+    import numpy as np
+
+    x, y, z = vectors
+    altitude = np.degrees(np.arctan2(z, np.hypot(x, y)))
+    azimuth = np.degrees(np.arctan2(y, x)) % 360.0
+    return altitude, azimuth
+
+
+class _SolarGeometry:
+    """Topocentric apparent Sun and Moon around a new moon, read off a ``track.Track``."""
+
+    def __init__(self, place: Place, ts, centre: float):
+        from skyfield.functions import mxv
+
+        from kexie_plugins.observation.track import Track, samples
+
+        eph, topos, observer = locate(place)
+        times = samples(*track_span(centre))
+        t = sample_times(ts, times)
+        here = observer.at(t)
+        sun = here.observe(eph["sun"]).apparent().position.km
+        moon = here.observe(eph["moon"]).apparent().position.km
+        horizon = mxv(topos.rotation_at(t), sun)
+        self.track = Track(times, {"sun": sun, "moon": moon, "sun_horizon": horizon})
 
     def at(self, seconds):
         """(separation, sun radius, moon outer radius, moon inner radius) in radians."""
-        t = self.ts.tt_jd(2451545.0, seconds / 86400.0)
-        here = self.observer.at(t)
-        sun = here.observe(self.sun).apparent()
-        moon = here.observe(self.moon).apparent()
-        separation = sun.separation_from(moon).radians
-        sun_km, moon_km = sun.distance().km, moon.distance().km
         import numpy as np
 
+        found = self.track.at(seconds)
+        sun, moon = found["sun"], found["moon"]
+        sun_km, moon_km = np.linalg.norm(sun, axis=0), np.linalg.norm(moon, axis=0)
+        separation = angle(sun, moon)
         r_sun = np.arcsin(SUN_RADIUS_KM / sun_km)
         r_outer = np.arcsin(K_OUTER * EARTH_RADIUS_KM / moon_km)
         r_inner = np.arcsin(K_INNER * EARTH_RADIUS_KM / moon_km)
@@ -283,25 +474,23 @@ class _SolarGeometry:
         # One instant gives plain floats for the root finders; a grid stays an array.
         return values if np.ndim(separation) else tuple(float(v) for v in values)
 
-    def axis_distance(self, seconds: float) -> float:
+    def axis_distance(self, seconds):
         """Kilometres from the observer to the shadow's axis, the line from the Sun's centre
         through the Moon's; the local maximum is the instant this is least."""
         import numpy as np
 
-        t = self.ts.tt_jd(2451545.0, seconds / 86400.0)
-        here = self.observer.at(t)
-        sun = here.observe(self.sun).apparent().position.km
-        moon = here.observe(self.moon).apparent().position.km
-        axis = (moon - sun) / np.linalg.norm(moon - sun)
-        return float(np.linalg.norm(moon - np.dot(moon, axis) * axis))
+        found = self.track.at(seconds)
+        sun, moon = found["sun"], found["moon"]
+        axis = (moon - sun) / np.linalg.norm(moon - sun, axis=0)
+        along = np.sum(moon * axis, axis=0)
+        return np.linalg.norm(moon - along * axis, axis=0)
 
-    def altaz(self, seconds: float) -> tuple[float, float]:
-        t = self.ts.tt_jd(2451545.0, seconds / 86400.0)
-        alt, az, _ = self.observer.at(t).observe(self.sun).apparent().altaz()
-        return alt.degrees, az.degrees
+    def altaz(self, seconds):
+        """The Sun's altitude and azimuth, degrees (floats, or arrays for an array)."""
+        return altaz_degrees(self.track.at(seconds)["sun_horizon"])
 
 
-def _seconds(t) -> float:
+def tt_seconds(t) -> float:
     """Seconds of TT since J2000, the variable the root finders work in."""
     return (t.whole - 2451545.0) * 86400.0 + t.tt_fraction * 86400.0
 
@@ -316,7 +505,7 @@ def _universal_time(ts, seconds: float) -> dt.datetime:
     This is the "UT" of NASA's eclipse tables, and the best forecast of civil time: leap
     seconds keep UTC within 0.9 s of UT1.
     """
-    delta_t = float(ts.tt_jd(2451545.0, seconds / 86400.0).delta_t)
+    delta_t = float(_instants(ts, seconds).delta_t)
     return J2000 + dt.timedelta(seconds=seconds - delta_t)
 
 
@@ -336,23 +525,27 @@ def solar_eclipse(
 
     ``None`` when no eclipse is visible from the place at that new moon.
     """
-    import numpy as np
-
     _require(around.date())
     ts = timescale(delta_t)
-    new_moon = _nearest_phase(ts, around, 0)
-    geometry = _SolarGeometry(place, ts)
-    centre = _seconds(new_moon)
-    grid = np.arange(centre - 5 * 3600, centre + 5 * 3600, STEP_SECONDS, dtype=float)
+    return solar_eclipse_at(place, ts, _nearest_syzygy(ts, around, NEW_MOON), zone)
+
+
+def solar_eclipse_at(place: Place, ts, new_moon: float, zone: ZoneInfo) -> SolarEclipse | None:
+    """The solar eclipse seen from ``place`` around ``new_moon`` (seconds of TT since J2000,
+    as ``syzygies`` gives it), with the time scale ``ts``; ``None`` when the Moon misses."""
+    import numpy as np
+
+    geometry = _SolarGeometry(place, ts, new_moon)
+    grid = _search_grid(new_moon)
     separation, r_sun, r_outer, r_inner = geometry.at(grid)
     outer = separation - (r_sun + r_outer)
-    if outer.min() >= 0:
-        return None
     lowest = int(np.argmin(separation))
+    if not _dip(lambda t: (lambda g: g[0] - g[1] - g[2])(geometry.at(t)), grid, outer, lowest)[2]:
+        return None
     # Maximum eclipse is when the observer is nearest the shadow's axis (the convention of
     # NASA's tables); for a shallow partial eclipse that is up to half a minute away from the
     # least angular separation of the centres, so search generously around the latter.
-    best = _golden_minimum(
+    best = _minimum(
         geometry.axis_distance,
         grid[lowest] - MAX_SEARCH_SECONDS,
         grid[lowest] + MAX_SEARCH_SECONDS,
@@ -362,35 +555,33 @@ def solar_eclipse(
     central = s_min < abs(rs - ri)
     magnitude = ri / rs if central else (rs + ro - s_min) / (2 * rs)
     kind, contacts_at = "partial", {}
-
-    def crossings(values, function):
-        signs = np.signbit(values)
-        found = []
-        for index in np.nonzero(signs[1:] != signs[:-1])[0]:
-            found.append(_bisect(function, grid[index], grid[index + 1]))
-        return found
-
-    outer_roots = crossings(outer, lambda s: (lambda g: g[0] - g[1] - g[2])(geometry.at(s)))
-    if len(outer_roots) >= 1 and outer[0] > 0:
-        contacts_at["c1"] = outer_roots[0]
-    if len(outer_roots) >= 1 and outer[-1] > 0:
-        contacts_at["c4"] = outer_roots[-1]
+    c1, c4, _touched = _dip(
+        lambda t: (lambda g: g[0] - g[1] - g[2])(geometry.at(t)), grid, outer, lowest
+    )
+    contacts_at.update({n: t for n, t in (("c1", c1), ("c4", c4)) if t is not None})
     inner = separation - np.abs(r_sun - r_inner)
-    if inner.min() < 0:
+    c2, c3, central_here = _dip(
+        lambda t: (lambda g: g[0] - np.abs(g[1] - g[3]))(geometry.at(t)), grid, inner, lowest
+    )
+    if central_here:
         kind = "total" if ri > rs else "annular"
-        roots = crossings(inner, lambda s: (lambda g: g[0] - abs(g[1] - g[3]))(geometry.at(s)))
-        if roots:
-            contacts_at["c2"], contacts_at["c3"] = roots[0], roots[-1]
+        if c2 is not None and c3 is not None:
+            contacts_at["c2"], contacts_at["c3"] = c2, c3
     contacts_at["max"] = best
     obscuration = _overlap_fraction(rs, ro, s_min)
     contacts = {}
     for name in ("c1", "c2", "max", "c3", "c4"):
         if name in contacts_at:
             alt, az = geometry.altaz(contacts_at[name])
-            contacts[name] = Contact(name, _moment(ts, contacts_at[name], zone), alt, az)
-    altitudes = [float(a) for a in _sun_altitudes(geometry, contacts_at, grid, outer)]
-    below = min(altitudes) < 0
-    visible = max(altitudes) > 0
+            contacts[name] = Contact(
+                name, _moment(ts, contacts_at[name], zone), float(alt), float(az)
+            )
+    # The Sun's altitude through the eclipse: forty samples inside it, and the contacts.
+    inside = grid[outer < 0]
+    sampled = np.array([*inside[:: max(len(inside) // 40, 1)], *contacts_at.values()])
+    altitudes = geometry.altaz(sampled)[0]
+    below = bool(altitudes.min() < 0)
+    visible = bool(altitudes.max() > 0)
     duration = contacts_at["c3"] - contacts_at["c2"] if "c2" in contacts_at else 0.0
     return SolarEclipse(
         type=kind if visible else None,
@@ -400,35 +591,38 @@ def solar_eclipse(
         duration_s=round(float(duration), 1),
         sun_below_horizon=below,
         visible=visible,
-        delta_t=float(ts.tt_jd(2451545.0, best / 86400.0).delta_t),
+        delta_t=float(_instants(ts, best).delta_t),
     )
 
 
-def _sun_altitudes(geometry, contacts_at, grid, outer):
-    inside = grid[outer < 0]
-    step = max(len(inside) // 40, 1)
-    return [geometry.altaz(s)[0] for s in [*inside[::step], *contacts_at.values()]]
+class _LunarGeometry:
+    """The Earth's shadow and the Moon around a full moon, read off a ``track.Track``.
 
+    The shadow is geocentric; the Moon's altitude and azimuth are for the place.
+    """
 
-def lunar_eclipse(
-    place: Place, around: dt.datetime, zone: ZoneInfo, delta_t: float | None = None
-) -> LunarEclipse | None:
-    """The lunar eclipse at the full moon nearest ``around``; ``None`` if the Moon misses."""
-    import numpy as np
+    def __init__(self, place: Place, ts, centre: float):
+        from skyfield.functions import mxv
 
-    _require(around.date())
-    ts = timescale(delta_t)
-    full_moon = _nearest_phase(ts, around, 2)
-    eph, observer = _observer(place)
-    earth, sun, moon = eph["earth"], eph["sun"], eph["moon"]
-    centre = _seconds(full_moon)
+        from kexie_plugins.observation.track import Track, samples
 
-    def geometry(seconds):
-        t = ts.tt_jd(2451545.0, seconds / 86400.0)
-        here = earth.at(t)
-        sun_pos = here.observe(sun).apparent()
-        moon_pos = here.observe(moon).apparent()
-        sun_xyz, moon_xyz = sun_pos.position.km, moon_pos.position.km
+        eph, topos, observer = locate(place)
+        times = samples(*track_span(centre))
+        t = sample_times(ts, times)
+        earth = eph["earth"].at(t)
+        sun = earth.observe(eph["sun"]).apparent().position.km
+        moon = earth.observe(eph["moon"]).apparent().position.km
+        seen = observer.at(t).observe(eph["moon"]).apparent().position.km
+        horizon = mxv(topos.rotation_at(t), seen)
+        self.track = Track(times, {"sun": sun, "moon": moon, "moon_horizon": horizon})
+
+    def at(self, seconds):
+        """(separation of the Moon from the shadow's axis, umbra radius, penumbra radius,
+        Moon radius) in radians: arrays for an array of instants, floats for one."""
+        import numpy as np
+
+        found = self.track.at(seconds)
+        sun_xyz, moon_xyz = found["sun"], found["moon"]
         sun_km = np.linalg.norm(sun_xyz, axis=0)
         moon_km = np.linalg.norm(moon_xyz, axis=0)
         cosine = -np.sum(sun_xyz * moon_xyz, axis=0) / (sun_km * moon_km)
@@ -439,57 +633,78 @@ def lunar_eclipse(
         r_moon = np.arcsin(MOON_RADIUS_KM / moon_km)
         umbra = SHADOW_ENLARGEMENT * (parallax_moon + parallax_sun - r_sun)
         penumbra = SHADOW_ENLARGEMENT * (parallax_moon + parallax_sun + r_sun)
-        return separation, umbra, penumbra, r_moon
+        values = (separation, umbra, penumbra, r_moon)
+        return values if np.ndim(separation) else tuple(float(v) for v in values)
 
-    grid = np.arange(centre - 5 * 3600, centre + 5 * 3600, STEP_SECONDS, dtype=float)
-    separation, umbra, penumbra, r_moon = geometry(grid)
-    if (separation - penumbra - r_moon).min() >= 0:
-        return None
+    def altaz(self, seconds):
+        """The Moon's altitude and azimuth at the place, degrees."""
+        return altaz_degrees(self.track.at(seconds)["moon_horizon"])
+
+
+def lunar_eclipse(
+    place: Place, around: dt.datetime, zone: ZoneInfo, delta_t: float | None = None
+) -> LunarEclipse | None:
+    """The lunar eclipse at the full moon nearest ``around``; ``None`` if the Moon misses."""
+    _require(around.date())
+    ts = timescale(delta_t)
+    return lunar_eclipse_at(place, ts, _nearest_syzygy(ts, around, FULL_MOON), zone)
+
+
+def lunar_eclipse_at(place: Place, ts, full_moon: float, zone: ZoneInfo) -> LunarEclipse | None:
+    """The lunar eclipse around ``full_moon`` (seconds of TT since J2000), with the Moon's
+    altitude at ``place``; ``None`` when the Moon misses the penumbra."""
+    import numpy as np
+
+    geometry = _LunarGeometry(place, ts, full_moon)
+    grid = _search_grid(full_moon)
+    shadow = geometry.at(grid)
+    separation = shadow[0]
     lowest = int(np.argmin(separation))
-    best = _golden_minimum(
-        lambda s: float(geometry(s)[0]),
+
+    def dip(edge, least=None):
+        """Where the Moon's centre comes within ``edge(shadow)`` of the shadow's axis."""
+        return _dip(
+            lambda t: (lambda g: g[0] - edge(g))(geometry.at(t)),
+            grid,
+            separation - edge(shadow),
+            lowest,
+            least,
+        )
+
+    penumbral_phase = dip(lambda g: g[2] + g[3])
+    if not penumbral_phase[2]:
+        return None
+    best = _minimum(
+        lambda s: geometry.at(s)[0],
         grid[max(lowest - 1, 0)],
         grid[min(lowest + 1, len(grid) - 1)],
     )
-    s_min, u, p, r = (float(v) for v in geometry(best))
+    s_min, u, p, r = geometry.at(best)
     umbral = (u + r - s_min) / (2 * r)
     penumbral = (p + r - s_min) / (2 * r)
     kind = "total" if umbral >= 1 else "partial" if umbral > 0 else "penumbral"
     instants = {"max": best}
 
-    def roots(offset, names):
-        def function(s):
-            g = geometry(s)
-            return float(g[0] - offset(g))
-
-        values = separation - offset((separation, umbra, penumbra, r_moon))
-        signs = np.signbit(values)
-        found = [
-            _bisect(function, grid[i], grid[i + 1]) for i in np.nonzero(signs[1:] != signs[:-1])[0]
-        ]
-        if len(found) == 2:
-            instants[names[0]], instants[names[1]] = found
-
-    roots(lambda g: g[2] + g[3], ("p1", "p4"))
-    roots(lambda g: g[1] + g[3], ("u1", "u4"))
-    roots(lambda g: g[1] - g[3], ("u2", "u3"))
+    for (down, up, _dipped), names in (
+        (penumbral_phase, ("p1", "p4")),
+        # The shadow's radii barely change in hours: these dip where the separation is least.
+        (dip(lambda g: g[1] + g[3], best), ("u1", "u4")),  # the Moon's edge meets the umbra
+        (dip(lambda g: g[1] - g[3], best), ("u2", "u3")),  # the whole Moon inside it
+    ):
+        if down is not None and up is not None:
+            instants[names[0]], instants[names[1]] = down, up
     contacts = {}
-    altitudes = []
     for name in ("p1", "u1", "u2", "max", "u3", "u4", "p4"):
         if name in instants:
-            t = ts.tt_jd(2451545.0, instants[name] / 86400.0)
-            alt, az, _ = observer.at(t).observe(moon).apparent().altaz()
-            altitudes.append(alt.degrees)
-            contacts[name] = Contact(
-                name, _moment(ts, instants[name], zone), alt.degrees, az.degrees
-            )
+            alt, az = geometry.altaz(instants[name])
+            contacts[name] = Contact(name, _moment(ts, instants[name], zone), float(alt), float(az))
     return LunarEclipse(
         type=kind,
         contacts=contacts,
         umbral_magnitude=round(umbral, 4),
         penumbral_magnitude=round(penumbral, 4),
-        visible=max(altitudes) > 0,
-        delta_t=float(ts.tt_jd(2451545.0, best / 86400.0).delta_t),
+        visible=max(c.altitude for c in contacts.values()) > 0,
+        delta_t=float(_instants(ts, best).delta_t),
     )
 
 
@@ -534,36 +749,3 @@ def night(place: Place, day: dt.date, zone: ZoneInfo) -> Night:
         round(float(phase), 1),
         round(float(illumination), 3),
     )
-
-
-def upcoming(place: Place, start: dt.datetime, years: int, zone: ZoneInfo) -> list:
-    """Solar and lunar eclipses visible from ``place`` in the coming ``years``, in order."""
-    from skyfield import almanac
-
-    ts = timescale()
-    _loader, eph = _ephemeris()
-    _require(start.date())
-    end = min(
-        start + dt.timedelta(days=round(365.25 * years)),
-        dt.datetime.combine(LAST_DAY, dt.time(), tzinfo=dt.UTC),
-    )
-    times, phases = almanac.find_discrete(
-        ts.from_datetime(start), ts.from_datetime(end), almanac.moon_phases(eph)
-    )
-    earth, moon = eph["earth"], eph["moon"]
-    found = []
-    for t, phase in zip(times, phases, strict=True):
-        if phase not in (0, 2):
-            continue
-        # Only lunations near a node can give an eclipse: the Moon's ecliptic latitude.
-        latitude = earth.at(t).observe(moon).apparent().ecliptic_latlon()[0].degrees
-        moment = t.utc_datetime()
-        if phase == 0 and abs(latitude) < 1.6:
-            eclipse = solar_eclipse(place, moment, zone)
-        elif phase == 2 and abs(latitude) < 1.2:
-            eclipse = lunar_eclipse(place, moment, zone)
-        else:
-            continue
-        if eclipse is not None and eclipse.visible and eclipse.type:
-            found.append(eclipse)
-    return found
