@@ -19,7 +19,7 @@ from pathlib import Path
 
 import attrs
 
-from kexie_events import inputs
+from kexie_events import inputs, keyfile
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.inputs import NAME_LIMIT
 from kexie_events.model import Event
@@ -88,18 +88,10 @@ LOGIN_KEY_FILE = "volunteer-login.key"
 def _login_key(folder: Path) -> bytes:
     """The event's login key, made on first use."""
     path = folder / LOGIN_KEY_FILE
-    if path.exists():
-        data = path.read_bytes()
-        if len(data) != 32:
-            raise KexieError(f"{path} is not a login key (32 bytes); move it away to make anew")
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
-        return data
-    data = secrets.token_bytes(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    return data
+    key = keyfile.read_or_create(path, lambda: secrets.token_bytes(keyfile.KEY_SIZE))
+    if key is None:
+        raise KexieError(f"{path} is not a login key (32 bytes); move it away to make anew")
+    return key
 
 
 def _token(key: bytes, row: int, name: str, created_at: str) -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import struct
 from pathlib import Path
 
 import attrs
+
+from kexie_events import keyfile
 
 PREFIX = "K1"
 _PAYLOAD = struct.Struct(">I2s")
@@ -98,18 +99,14 @@ class Signer:
 
 def load_or_create_signer(folder: Path) -> Signer:
     """The event's signing key from ``ticket-signing.key`` (mode 0600), made on first use."""
-    path = folder / PRIVATE_KEY_FILE
-    if path.exists():
-        data = path.read_bytes()
-        if len(data) != 32:
-            raise CodeError(f"{path} is not an Ed25519 private key (32 raw bytes)")
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
-        return Signer(data)
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    data = Ed25519PrivateKey.generate().private_bytes_raw()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
+    def generate() -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return Ed25519PrivateKey.generate().private_bytes_raw()
+
+    path = folder / PRIVATE_KEY_FILE
+    data = keyfile.read_or_create(path, generate)
+    if data is None:
+        raise CodeError(f"{path} is not an Ed25519 private key (32 raw bytes)")
     return Signer(data)
