@@ -563,14 +563,14 @@ def write(report: Report, out: Path, formats: tuple[str, ...]) -> list[Path]:
             (staging / "photos").mkdir()
             for photo in report.photos:
                 shutil.copyfile(photo, staging / "photos" / photo.name)
-        html = render_html(report)
+        page = render_html(report)
         if "html" in formats:
-            (staging / "report.html").write_text(html, encoding="utf-8")
+            (staging / "report.html").write_text(page, encoding="utf-8")
         if "docx" in formats:
             from kexie_events.docx_writer import html_to_docx
 
             data = html_to_docx(
-                html, title=report.event.title, lang=report.event.lang, base=staging
+                page, title=report.event.title, lang=report.event.lang, base=staging
             )
             (staging / "report.docx").write_bytes(data)
         if "md" in formats:
