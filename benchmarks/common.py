@@ -7,19 +7,23 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from kexie_events.eventfile import load_event
 from kexie_events.plugins import Plugins
-from kexie_events.records import Migration
-from kexie_events.store import EventStore
+from kexie_events.store import open_event_store
 from kexie_events.templates import create, find
 
 
 def make_event(template: str = "solar-eclipse-observation", lang: str = "zh") -> Path:
-    """A fresh event folder in a temporary directory, as ``kexie new`` makes it."""
+    """A fresh event folder in a temporary directory, as ``kexie new`` makes it.
+
+    Its store is ``event.db``, or a schema in PostgreSQL when ``KEXIE_DATABASE_URL`` is set
+    (the schema is named after the folder, which is unique).
+    """
     plugins = Plugins.load()
-    folder = Path(tempfile.mkdtemp(prefix="kexie-bench-")) / "event"
+    base = Path(tempfile.mkdtemp(prefix="kexie_bench_"))
+    folder = base / base.name
     create(find(plugins, template), folder, lang)
-    migrations = plugins.collect("kexie_store_migrations", Migration)
-    with EventStore.open(folder / "event.db", migrations) as store:
+    with open_event_store(load_event(folder, plugins), plugins) as store:
         store.set_meta("template", template)
     return folder
 

@@ -13,8 +13,7 @@ from common import make_event, timed
 from kexie_events import kit
 from kexie_events.eventfile import load_event
 from kexie_events.plugins import Plugins
-from kexie_events.records import Migration
-from kexie_events.store import EventStore
+from kexie_events.store import open_event_store
 from kexie_plugins.qr_checkin import tickets
 
 
@@ -23,8 +22,7 @@ def main(count: int = 10_000) -> None:
     folder = make_event()
     event = load_event(folder, plugins)
     results: dict[str, float] = {}
-    migrations = plugins.collect("kexie_store_migrations", Migration)
-    with EventStore.open(event.db_path, migrations) as store:
+    with open_event_store(event, plugins) as store:
         tickets.issue(event, store, count, by="benchmark")
         with timed("first build", results):
             built = kit.build(event, store, plugins)

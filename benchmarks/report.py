@@ -18,25 +18,35 @@ from common import make_event, timed
 from kexie_events import report
 from kexie_events.eventfile import load_event
 from kexie_events.plugins import Plugins
-from kexie_events.records import Migration
-from kexie_events.store import EventStore
+from kexie_events.store import EventStore, open_event_store
+from kexie_plugins.qr_checkin import ledger
 
 
 def fill(store: EventStore, event, checkins: int, walkins: int) -> None:
+    """Tickets, scans and walk-ins recorded through the check-in plugin's ledger, so that its
+    counters hold what the report reads (as after a merge of offline bundles)."""
     rng = random.Random(1)
     sites = [(s.id, list(s.gates)) for s in event.sites]
     audiences = ["minors", "farmers", "urban_workers", "cadres", "others"]
     tickets = checkins * 9 // 10
     with store.transaction() as db:
-        db.executemany(
-            "INSERT INTO qr_tickets (number, code, site, audience, batch, issued_at, issued_by)"
-            " VALUES (?, ?, ?, ?, 'bench', '2027-09-01T00:00:00+08:00', 'bench')",
-            (
-                (n, f"K1BENCH{n}", sites[n % len(sites)][0], audiences[n % 5])
+        ledger.add_tickets(
+            db,
+            [
+                {
+                    "number": n,
+                    "code": f"K1BENCH{n}",
+                    "site": sites[n % len(sites)][0],
+                    "audience": audiences[n % 5],
+                    "name": None,
+                    "phone": None,
+                    "batch": "bench",
+                    "issued_at": "2027-09-01T00:00:00+08:00",
+                    "issued_by": "bench",
+                }
                 for n in range(1, tickets + 1)
-            ),
+            ],
         )
-        rows = []
         for index in range(checkins):
             number = index + 1 if index < tickets else rng.randint(1, tickets)
             result = "admitted" if index < tickets else "duplicate"
@@ -44,46 +54,40 @@ def fill(store: EventStore, event, checkins: int, walkins: int) -> None:
             day = event.start.date() + dt.timedelta(days=index % len(event.days))
             moment = dt.datetime.combine(
                 day, dt.time(8 + rng.randint(0, 8), rng.randint(0, 59)), tzinfo=event.tz
+            ).isoformat()
+            ledger.merge_scan(
+                db,
+                ledger.Scan(
+                    scan_id=uuid.uuid4().hex,
+                    code=f"K1BENCH{number}",
+                    ticket=number,
+                    result=result,
+                    reason=result,
+                    admit_key=day.isoformat(),
+                    gate=gates[0],
+                    site=site,
+                    at=moment,
+                    by="bench",
+                    device="server",
+                    received_at=moment,
+                    response=json.dumps({"result": result}),
+                ),
             )
-            answer = json.dumps({"result": result})
-            rows.append(
-                (
-                    uuid.uuid4().hex,
-                    f"K1BENCH{number}",
-                    number,
-                    result,
-                    result,
-                    day.isoformat(),
-                    gates[0],
-                    site,
-                    moment.isoformat(),
-                    "bench",
-                    "server",
-                    moment.isoformat(),
-                    answer,
-                )
+        for i in range(walkins):
+            at = dt.datetime.combine(event.start.date(), dt.time(9 + i % 8), tzinfo=event.tz)
+            ledger.merge_headcount(
+                db,
+                ledger.Headcount(
+                    scan_id=uuid.uuid4().hex,
+                    gate=sites[i % len(sites)][1][0],
+                    site=sites[i % len(sites)][0],
+                    audience=audiences[i % 5],
+                    delta=1,
+                    at=at.isoformat(),
+                    by="bench",
+                    device="server",
+                ),
             )
-        db.executemany(
-            "INSERT INTO qr_scans (scan_id, code, ticket, result, reason, admit_key, gate, site,"
-            " at, by, device, received_at, response) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        db.executemany(
-            "INSERT INTO qr_headcounts (scan_id, gate, site, audience, delta, at, by, device)"
-            " VALUES (?, ?, ?, ?, 1, ?, 'bench', 'server')",
-            (
-                (
-                    uuid.uuid4().hex,
-                    sites[i % len(sites)][1][0],
-                    sites[i % len(sites)][0],
-                    audiences[i % 5],
-                    dt.datetime.combine(
-                        event.start.date(), dt.time(9 + i % 8), tzinfo=event.tz
-                    ).isoformat(),
-                )
-                for i in range(walkins)
-            ),
-        )
 
 
 def main(checkins: int = 150_000, walkins: int = 50_000) -> None:
@@ -91,8 +95,7 @@ def main(checkins: int = 150_000, walkins: int = 50_000) -> None:
     folder = make_event("science-day", "zh")
     event = load_event(folder, plugins)
     results: dict[str, float] = {}
-    migrations = plugins.collect("kexie_store_migrations", Migration)
-    with EventStore.open(event.db_path, migrations) as store:
+    with open_event_store(event, plugins) as store:
         with timed(f"fill the store: {checkins} check-ins, {walkins} walk-in rows", results):
             fill(store, event, checkins, walkins)
         with timed("gather the figures", results):

@@ -15,8 +15,7 @@ from common import make_event, timed
 from kexie_events import qr
 from kexie_events.eventfile import load_event
 from kexie_events.plugins import Plugins
-from kexie_events.records import Migration
-from kexie_events.store import EventStore
+from kexie_events.store import open_event_store
 from kexie_plugins.qr_checkin import tickets
 from kexie_plugins.qr_checkin.sheets import TicketPrinter, kit_files, valid_rows
 
@@ -29,9 +28,7 @@ def main(count: int = 10_000) -> None:
     folder = make_event()
     event = load_event(folder, plugins)
     results: dict[str, float] = {}
-    with EventStore.open(
-        event.db_path, plugins.collect("kexie_store_migrations", Migration)
-    ) as store:
+    with open_event_store(event, plugins) as store:
         with timed(f"issue and sign {count} tickets", results):
             tickets.issue(event, store, count, by="benchmark")
         rows = valid_rows(store)

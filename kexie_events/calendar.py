@@ -51,12 +51,7 @@ class Versioned:
 
 def version(store: EventStore, entries: list[Entry]) -> list[Versioned]:
     """Give every entry its SEQUENCE and DTSTAMP, raising SEQUENCE for changed entries."""
-    known = {
-        uid: (fingerprint, sequence, stamp)
-        for uid, fingerprint, sequence, stamp in store.connection.execute(
-            "SELECT uid, fingerprint, sequence, stamp FROM calendar_entries"
-        )
-    }
+    known = store.calendar_entries()
     result, changes = [], []
     moment = now().replace(microsecond=0)
     for entry in entries:
@@ -71,13 +66,7 @@ def version(store: EventStore, entries: list[Entry]) -> list[Versioned]:
             known[entry.uid] = (fingerprint, sequence, stamp.isoformat())
         result.append(Versioned(entry, sequence, stamp))
     if changes:
-        with store.transaction() as db:
-            db.executemany(
-                "INSERT INTO calendar_entries VALUES (?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE"
-                " SET fingerprint = excluded.fingerprint, sequence = excluded.sequence,"
-                " stamp = excluded.stamp",
-                changes,
-            )
+        store.save_calendar_entries(changes)
     return result
 
 

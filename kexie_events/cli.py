@@ -9,8 +9,6 @@ the exit code is 2 for usage and configuration errors, 1 for everything else.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import json
 import os
 import sys
 from pathlib import Path
@@ -19,59 +17,29 @@ import click
 
 from kexie_events import __version__
 from kexie_events.errors import EventFileError, KexieError
+from kexie_events.plugin_cli import (
+    DefaultCommandGroup,
+    default_user,
+    event_dir,
+    now_during,
+    open_event,
+    plugins_of,
+    print_json,
+)
+
+__all__ = [
+    "DefaultCommandGroup",
+    "cli",
+    "default_user",
+    "event_dir",
+    "main",
+    "now_during",
+    "open_event",
+    "plugins_of",
+    "print_json",
+]
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
-
-
-def plugins_of(ctx: click.Context):
-    """The plugins for this invocation: those passed in ``obj`` (tests), else the installed ones."""
-    from kexie_events.plugins import Plugins
-
-    root = ctx.find_root()
-    obj = root.obj if isinstance(root.obj, dict) else {}
-    if "plugins" not in obj:
-        obj["plugins"] = Plugins.load()
-        root.obj = obj
-    return obj["plugins"]
-
-
-def default_user() -> str:
-    """Who is acting: ``$KEXIE_USER``, else the computer's login name marked as such.
-
-    The login name (``login:root``) tells which account typed a record, not which person did
-    the work, so the report does not count it as a volunteer (``volunteers.is_person``).
-    """
-    from kexie_events.volunteers import computer_login
-
-    named = os.environ.get("KEXIE_USER", "").strip()
-    if named:
-        return named
-    try:
-        return computer_login(getpass.getuser())
-    except (KeyError, OSError):
-        return computer_login("unknown")
-
-
-def now_during(event, option: str):
-    """The current time in the event's zone, when today is one of the event's days.
-
-    Commands that record a fact default to now; outside the event's dates that default is
-    almost always a mistake (an entry typed in the office a week later), so ``option`` must
-    be given instead.
-    """
-    import datetime as dt
-
-    from kexie_events.errors import UsageError
-    from kexie_events.i18n import date_text
-
-    moment = dt.datetime.now(event.tz)
-    if moment.date() not in event.days:
-        first, last = event.days[0], event.days[-1]
-        raise UsageError(
-            f"today ({moment.date()}) is not a day of the event ({first} to {last}); give "
-            f"{option} to say when it happened ({date_text(first, 'en')})"
-        )
-    return moment
 
 
 def report_error(error: KexieError) -> None:
@@ -141,35 +109,6 @@ def cli() -> None:
     """
 
 
-event_dir = click.argument(
-    "directory",
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-)
-
-
-def open_event(ctx: click.Context, directory: Path):
-    """Load and check the event in ``directory`` and open its store."""
-    from kexie_events.eventfile import load_event
-    from kexie_events.store import EventStore
-
-    plugins = plugins_of(ctx)
-    event = load_event(directory, plugins)
-    migrations = _migrations(plugins)
-    return plugins, event, EventStore.open(event.db_path, migrations)
-
-
-def _migrations(plugins):
-    from kexie_events.records import Migration
-
-    return plugins.collect("kexie_store_migrations", Migration)
-
-
-def print_json(data) -> None:
-    """Print ``data`` as indented JSON, keeping Chinese readable."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 @cli.command()
 @event_dir
 @click.pass_context
@@ -181,13 +120,13 @@ def check(ctx: click.Context, directory: Path) -> None:
     checked = check_event(directory, plugins)
     event = checked.event
     warnings = list(checked.warnings)
-    if event.db_path.exists():
+    if event.store_location.path is None or event.db_path.exists():
         import datetime as dt
 
         from kexie_events import privacy
-        from kexie_events.store import EventStore
+        from kexie_events.store import open_event_store
 
-        with EventStore.open(event.db_path, _migrations(plugins)) as store:
+        with open_event_store(event, plugins) as store:
             today = dt.datetime.now(event.tz).date()
             overdue = privacy.overdue(event, store, plugins, today)
         warnings += locate(event, [overdue] if overdue else [])
@@ -297,9 +236,24 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
     is_flag=True,
     help="Serve over https with the event's own certificate (phones need it for the camera).",
 )
+@click.option(
+    "--trust-proxy",
+    "proxies",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESSES",
+    help="Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client,"
+    " for the sign-up page's limits per address; see docs/deploy.md.",
+)
 @click.pass_context
-def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: bool) -> None:
-    """Run the volunteer check-in app for phones at the gates."""
+def serve(
+    ctx: click.Context, directory: Path, host: str, port: int, use_https: bool, proxies: str
+) -> None:
+    """Run the volunteer check-in app for phones at the gates.
+
+    Several servers may run for one event whose store is in PostgreSQL ([store] url or
+    KEXIE_DATABASE_URL), on one machine or several, behind a reverse proxy (docs/deploy.md).
+    """
     import ipaddress
 
     import uvicorn
@@ -321,6 +275,8 @@ def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: 
     click.echo(pick(lang, "验票系统：", "check-in app for ") + app.state.kexie.event.title)
     for url in urls:
         click.echo(f"  {url}")
+    if app.state.kexie.event.uses("registration") and urls:
+        click.echo(pick(lang, "公众报名页：", "public sign-up page: ") + f"{urls[-1]}r/")
     try:
         local = ipaddress.ip_address(host).is_loopback
     except ValueError:  # a host name
@@ -364,7 +320,16 @@ def serve(ctx: click.Context, directory: Path, host: str, port: int, use_https: 
         click.echo(f"warning: cannot write {error.filename}: {error.strerror}", err=True)
     app.state.kexie.on_shutdown.append(lambda: logins.withdraw_server(folder, pid))
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", **server_options(), **tls)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=True,
+            forwarded_allow_ips=proxies,
+            **server_options(),
+            **tls,
+        )
     finally:
         logins.withdraw_server(folder, pid)
 
@@ -503,23 +468,6 @@ def volunteers_list(ctx, directory: Path) -> None:
     with store:
         for volunteer in logins.active(store):
             click.echo(f"{volunteer.name}  {volunteer.role}  {volunteer.gate or ''}")
-
-
-class DefaultCommandGroup(click.Group):
-    """A group whose first argument, when it names no subcommand, goes to a default one.
-
-    ``kexie report DIR`` builds the report; ``kexie report add-media DIR ...`` adds coverage.
-    """
-
-    default = "build"
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
-            args = [self.default, *args]
-        return super().parse_args(ctx, args)
-
-    def format_usage(self, ctx, formatter) -> None:
-        formatter.write_usage(ctx.command_path, "DIR [--format ...] [--json] | add-media DIR ...")
 
 
 @cli.group(cls=DefaultCommandGroup)
@@ -697,6 +645,61 @@ def privacy_purge(ctx, directory: Path, yes: bool, by: str) -> None:
         click.echo(f"rebuild the kit (kexie kit {directory}): its tickets may still carry names")
 
 
+@cli.group(name="db")
+def db_group() -> None:
+    """The event store: bring it up to date, or copy it to PostgreSQL (and back)."""
+
+
+@db_group.command(name="upgrade")
+@event_dir
+@click.pass_context
+def db_upgrade(ctx, directory: Path) -> None:
+    """Bring DIR's store to this release's tables, keeping every row; say what ran.
+
+    Every command does this when it opens the store; run it on its own before a busy day, or
+    once for a county's PostgreSQL database before the servers start.
+    """
+    _plugins, _event, store = open_event(ctx, directory)
+    with store:
+        where = store.location.describe()
+        if store.upgraded:
+            click.echo(f"{where}: upgraded ({', '.join(store.upgraded)})")
+        else:
+            click.echo(f"{where}: up to date")
+
+
+@db_group.command(name="copy")
+@event_dir
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="postgresql://user@host/db (the event's [store] schema, or its folder name, is used)"
+    " or the path of a new SQLite file.",
+)
+@click.pass_context
+def db_copy(ctx, directory: Path, target: str) -> None:
+    """Copy DIR's store, every table and row, into an empty store at URL, and check the copy.
+
+    The event keeps using its store until you point it at the copy: [store] url in event.toml,
+    or KEXIE_DATABASE_URL.
+    """
+    from kexie_events import store_copy
+    from kexie_events.records import MigrationScripts
+
+    plugins, event, store = open_event(ctx, directory)
+    location = store_copy.target_location(target, event.folder, event.store.schema)
+    with store:
+        copied = store_copy.copy(
+            store, location, plugins.collect("kexie_store_migrations", MigrationScripts)
+        )
+    rows = sum(table.rows for table in copied)
+    click.echo(f"copied {len(copied)} tables, {rows} rows to {location.describe()}; checked")
+    if location.path is None:
+        click.echo(f'to use it, set [store] url = "{target}" in {event.toml_path}')
+
+
 @cli.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_context
@@ -766,13 +769,13 @@ def create_event(ctx: click.Context, directory: Path, template_name: str, lang: 
     """Copy a template into ``directory``, check it and create its store."""
     from kexie_events import templates as event_templates
     from kexie_events.eventfile import load_event
-    from kexie_events.store import EventStore
+    from kexie_events.store import open_event_store
 
     plugins = plugins_of(ctx)
     template = event_templates.find(plugins, template_name)
     event_templates.create(template, directory, lang)
     event = load_event(directory, plugins)
-    with EventStore.open(event.db_path, _migrations(plugins)) as store:
+    with open_event_store(event, plugins) as store:
         store.set_meta("template", template.name)
     return event
 
@@ -826,7 +829,7 @@ def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:
                 click.echo(f"   kit built: {len(built.entries) + 1} files")
     click.echo("4. where everything is:")
     click.echo(f"   event file:  {event.toml_path}")
-    click.echo(f"   event store: {event.db_path}")
+    click.echo(f"   event store: {event.store_location.describe()}")
     if built is not None:
         click.echo(f"   kit:         {built.folder / 'index.html'}")
     click.echo(f"   status:      kexie status {directory}")

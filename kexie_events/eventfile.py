@@ -34,6 +34,7 @@ from kexie_events.model import (
     ScheduleItem,
     Shift,
     Site,
+    StoreSettings,
     Task,
     Volunteer,
 )
@@ -78,6 +79,8 @@ def check_event(
         raise EventFileError([LocatedProblem(path, line, problem)]) from None
 
     event, problems = parse_event(data, folder, plugins.names(), plugins.disabled)
+    if event is not None and not _errors(problems):
+        event = plugins.read_sections(event, problems)
     if plugin_checks and event is not None and not _errors(problems):
         problems += plugins.collect("kexie_check_event", Problem, event=event)
     lines = KeyLines(text)
@@ -165,6 +168,7 @@ def parse_event(
     materials = _materials(top, site_gates)
     report = _report_notes(top)
     privacy = _privacy(top)
+    store = _store(top)
     plugins = _plugin_sections(top, plugin_names, disabled)
     top_level = _top_level_sections(top, plugins, plugin_names, disabled)
     top.finish()
@@ -201,6 +205,7 @@ def parse_event(
         materials=materials,
         report=report,
         privacy=privacy,
+        store=store,
         plugins=plugins,
         top_level_sections=top_level,
     )
@@ -386,6 +391,17 @@ def _privacy(top: TableReader) -> Privacy:
         days = DEFAULT_RETAIN_DAYS
     section.finish()
     return Privacy(retain_days=days)
+
+
+def _store(top: TableReader) -> StoreSettings:
+    section = top.table("store")
+    url = section.text("url", None)
+    schema = section.text("schema", None)
+    if url is not None and not url.startswith(("sqlite", "postgresql", "postgres:")):
+        section.error("url", f"a postgresql:// URL (or leave it out for event.db), got {url!r}")
+        url = None
+    section.finish()
+    return StoreSettings(url=url, schema=schema)
 
 
 def _top_level_sections(

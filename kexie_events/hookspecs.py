@@ -3,13 +3,18 @@
 Every hook is called with keyword arguments; an implementation may accept any subset of them,
 so hooks can grow new arguments without breaking plugins. Hooks that return records return an
 iterable of them (a list, a tuple, or a generator), or ``None`` for nothing.
+
+Every hook that takes ``event`` also offers ``config``: the plugin's own section of
+``event.toml``, as its ``kexie_config_section`` parser returned it (``None`` for a plugin that
+declares no section). A plugin that declares its section is called only for events that have
+it (see ``kexie_config_section``).
 ``docs/hooks.md`` is generated from these docstrings (``python -m kexie_events.hookdocs``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -25,9 +30,10 @@ if TYPE_CHECKING:
         Document,
         EventTemplate,
         KitFile,
-        Migration,
+        MigrationScripts,
         PersonalData,
         PhaseChange,
+        PluginSection,
         PublicNote,
         ReportSection,
         StatusLine,
@@ -62,17 +68,35 @@ def kexie_cli_commands() -> Iterable[click.Command]:
 
 
 @hookspec
-def kexie_store_migrations() -> Iterable[Migration]:
-    """Create or change the plugin's own tables in ``event.db``.
+def kexie_store_migrations() -> Iterable[MigrationScripts]:
+    """Create or change the plugin's own tables in the event store.
 
-    Each ``Migration(owner, version, sql)`` runs once, in version order per owner, in a
-    transaction of its own; the store remembers which ran. Never edit a released migration:
-    add the next version. Prefix table names with the plugin's name.
+    Return ``MigrationScripts(owner, folder)``: a folder of Alembic revisions forming one
+    branch labelled ``owner`` (see :class:`~kexie_events.records.MigrationScripts`). Every
+    revision a store has not had yet runs when the store is opened, on SQLite and PostgreSQL
+    alike; Alembic remembers which ran. Never edit a released revision: add the next one.
+    Keep every SQL statement of the plugin in one module of its own (its ledger), and prefix
+    table names with the plugin's name.
+    """
+
+
+@hookspec(firstresult=True)
+def kexie_config_section() -> PluginSection:
+    """Declare how the plugin reads its ``[plugins.NAME]`` section (see
+    :class:`~kexie_events.records.PluginSection`).
+
+    Declaring it does two things. The core parses the section once, when the event is loaded,
+    reporting problems with file and line; every hook of the plugin that takes ``config`` gets
+    the result. And the core calls the plugin's hooks that take ``event`` only for events that
+    have its section (unless ``always``), so the plugin needs no ``event.uses(NAME)`` checks.
+    ``kexie_personal_data`` is the exception: it is called for every event, so that a purge
+    reaches data kept from before a section was removed. A plugin that declares nothing is
+    called for every event, as before.
     """
 
 
 @hookspec
-def kexie_check_event(event: Event) -> Iterable[Problem]:
+def kexie_check_event(event: Event, config: Any) -> Iterable[Problem]:
     """Check the event for what this plugin needs, chiefly its own ``[plugins.NAME]`` section.
 
     Called by ``kexie check`` and before every command that uses the event. Return
@@ -83,21 +107,27 @@ def kexie_check_event(event: Event) -> Iterable[Problem]:
 
     :param event: the event as the core parsed it; ``event.plugin_config(NAME)`` is the raw
         section, or ``None`` when the event does not use the plugin.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     """
 
 
 @hookspec
-def kexie_status(event: Event, store: EventStore, phase: str) -> Iterable[StatusLine]:
+def kexie_status(event: Event, config: Any, store: EventStore, phase: str) -> Iterable[StatusLine]:
     """Tell the organiser where this plugin's work stands, for ``kexie status``.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store, to read what has been recorded.
     :param phase: the current phase (``plan``, ``materials``, ``launch``, ``onsite``, ``report``).
     """
 
 
 @hookspec
-def kexie_gate(event: Event, store: EventStore, phase: str, next_phase: str) -> Iterable[Blocker]:
+def kexie_gate(
+    event: Event, config: Any, store: EventStore, phase: str, next_phase: str
+) -> Iterable[Blocker]:
     """Say what blocks the move from ``phase`` to ``next_phase``.
 
     Return a ``Blocker(message)`` for each reason the event may not move on yet; nothing when it
@@ -105,6 +135,8 @@ def kexie_gate(event: Event, store: EventStore, phase: str, next_phase: str) -> 
     override is recorded.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     :param phase: the phase the event is in.
     :param next_phase: the phase it would move to.
@@ -112,17 +144,19 @@ def kexie_gate(event: Event, store: EventStore, phase: str, next_phase: str) -> 
 
 
 @hookspec
-def kexie_phase_changed(event: Event, store: EventStore, change: PhaseChange) -> None:
+def kexie_phase_changed(event: Event, config: Any, store: EventStore, change: PhaseChange) -> None:
     """React to a phase change after it has been recorded.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     :param change: from, to, who, when, and the override reason if the gate was forced.
     """
 
 
 @hookspec
-def kexie_schedule_items(event: Event) -> Iterable[ScheduleItem]:
+def kexie_schedule_items(event: Event, config: Any) -> Iterable[ScheduleItem]:
     """Add items to the event's schedule: the kit's calendars, the plan and the briefing.
 
     The organiser's own ``[[schedule]]`` items come first; plugins add theirs (eclipse contacts,
@@ -130,19 +164,23 @@ def kexie_schedule_items(event: Event) -> Iterable[ScheduleItem]:
     rebuilt kit updates entries in people's calendars instead of duplicating them.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     """
 
 
 @hookspec
-def kexie_materials(event: Event) -> Iterable[MaterialLine]:
+def kexie_materials(event: Event, config: Any) -> Iterable[MaterialLine]:
     """Add lines to the event's materials list (what to print, buy, borrow or hand out).
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     """
 
 
 @hookspec
-def kexie_documents(event: Event, store: EventStore) -> Iterable[Document]:
+def kexie_documents(event: Event, config: Any, store: EventStore) -> Iterable[Document]:
     """Add text documents to the kit, each rendered to print-ready HTML and an editable .docx.
 
     Templates are Jinja2 with autoescape on; they receive ``event``, ``lang``, ``schedule``
@@ -152,21 +190,25 @@ def kexie_documents(event: Event, store: EventStore) -> Iterable[Document]:
     ``<div class="page-break">``. Extend ``_base.html`` for the print layout.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store, for what has been recorded so far.
     """
 
 
 @hookspec
-def kexie_kit_files(event: Event, store: EventStore) -> Iterable[KitFile]:
+def kexie_kit_files(event: Event, config: Any, store: EventStore) -> Iterable[KitFile]:
     """Add other files to the kit (ticket sheets, images, data files).
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     """
 
 
 @hookspec
-def kexie_web_routes(event: Event) -> Iterable[object]:
+def kexie_web_routes(event: Event, config: Any) -> Iterable[object]:
     """Add routes to the volunteer web app (``kexie serve``).
 
     Return Starlette ``Route`` or ``Mount`` objects; import Starlette inside the hook. In a
@@ -175,11 +217,15 @@ def kexie_web_routes(event: Event) -> Iterable[object]:
     lock to hold around every use of the store. Prefix API paths with ``/api/v1/``.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     """
 
 
 @hookspec
-def kexie_volunteer_actions(event: Event, store: EventStore) -> Iterable[VolunteerAction]:
+def kexie_volunteer_actions(
+    event: Event, config: Any, store: EventStore
+) -> Iterable[VolunteerAction]:
     """Add buttons to the volunteer page, e.g. "eclipse glasses handed out".
 
     A button press posts to ``/api/v1/actions/{id}`` and the core calls the record's
@@ -188,12 +234,14 @@ def kexie_volunteer_actions(event: Event, store: EventStore) -> Iterable[Volunte
     the store (the checklist items still open); it runs holding the store's lock.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     """
 
 
 @hookspec
-def kexie_report_sections(event: Event, store: EventStore) -> Iterable[ReportSection]:
+def kexie_report_sections(event: Event, config: Any, store: EventStore) -> Iterable[ReportSection]:
     """Add a section to the post-event report (``kexie report``).
 
     Return ``ReportSection`` records whose ``figures`` hold the numbers (they appear under
@@ -202,12 +250,14 @@ def kexie_report_sections(event: Event, store: EventStore) -> Iterable[ReportSec
     from the store or the event file.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     """
 
 
 @hookspec
-def kexie_attendance(event: Event, store: EventStore) -> Iterable[Attendance]:
+def kexie_attendance(event: Event, config: Any, store: EventStore) -> Iterable[Attendance]:
     """Count who came, for the report: admissions, walk-ins, and their breakdowns.
 
     The report adds up the ``Attendance`` records of every plugin (the check-in plugin counts
@@ -215,12 +265,14 @@ def kexie_attendance(event: Event, store: EventStore) -> Iterable[Attendance]:
     store only, and never count a person twice.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     """
 
 
 @hookspec
-def kexie_board_tiles(event: Event, store: EventStore) -> Iterable[BoardTile]:
+def kexie_board_tiles(event: Event, config: Any, store: EventStore) -> Iterable[BoardTile]:
     """Add figures to the live board (``/board``), shown on a projector in the command tent.
 
     The board shows the check-in counts (people in, inside now against capacity, arrivals per
@@ -232,12 +284,16 @@ def kexie_board_tiles(event: Event, store: EventStore) -> Iterable[BoardTile]:
     read a little, write nothing.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     """
 
 
 @hookspec
-def kexie_personal_data(event: Event, store: EventStore, remove: bool) -> Iterable[PersonalData]:
+def kexie_personal_data(
+    event: Event, config: Any, store: EventStore, remove: bool
+) -> Iterable[PersonalData]:
     """Count the personal data your plugin keeps in the store, and remove it when asked.
 
     Personal data is anything that names or reaches a person: registrants' names and phone
@@ -248,13 +304,15 @@ def kexie_personal_data(event: Event, store: EventStore, remove: bool) -> Iterab
     every event, whether or not it still uses your plugin, since its tables may hold data.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param store: the event's store.
     :param remove: ``False`` to count only, ``True`` to remove and return what was removed.
     """
 
 
 @hookspec
-def kexie_public_notes(event: Event) -> Iterable[PublicNote]:
+def kexie_public_notes(event: Event, config: Any) -> Iterable[PublicNote]:
     """Tell the public what they need to know to come: the public notice (公告) lists it.
 
     Return ``PublicNote`` records, written for a member of the public in the event's language:
@@ -262,11 +320,13 @@ def kexie_public_notes(event: Event) -> Iterable[PublicNote]:
     ``order`` under its "please note" heading, before the general rules of conduct.
 
     :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     """
 
 
 @hookspec
-def kexie_notify(event: Event, person: Person, message: Message) -> str | None:
+def kexie_notify(event: Event, config: Any, person: Person, message: Message) -> str | None:
     """Send a message to a person who signed up: a confirmation, a waiting-list promotion,
     a cancellation or the reminder the day before (the ``registration`` plugin calls this).
 
@@ -279,6 +339,8 @@ def kexie_notify(event: Event, person: Person, message: Message) -> str | None:
     plugin that raises has its error written to the log and the other channels still run.
 
     :param event: the loaded event; ``event.lang`` is the language the message is written in.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
     :param person: who to reach (``kexie_plugins.registration.notify.Person``): ``name``,
         ``phone`` and ``email`` (each ``None`` when not asked or not given), and
         ``registration``, the sign-up's number.

@@ -210,6 +210,20 @@ class Privacy:
 
 
 @frozen
+class StoreSettings:
+    """Where the event's store is: ``[store]``; see :mod:`kexie_events.database`.
+
+    Attributes:
+        url: a PostgreSQL URL, or ``None`` for ``event.db`` beside ``event.toml`` (the
+            environment variable ``KEXIE_DATABASE_URL`` wins over both).
+        schema: the event's schema in that database; the folder's name when ``None``.
+    """
+
+    url: str | None = None
+    schema: str | None = None
+
+
+@frozen
 class Event:
     """One event: what ``event.toml`` says, validated and typed.
 
@@ -223,7 +237,10 @@ class Event:
         audiences: the audience groups the event addresses (see :data:`AUDIENCES`).
         materials: what the organiser lists by hand (arches, banners); plugins add their own.
         privacy: how long personal data is kept (``[privacy]``).
-        plugins: the raw ``[plugins.NAME]`` tables; each plugin reads and checks its own.
+        store: where the store is (``[store]``).
+        plugins: the raw ``[plugins.NAME]`` tables.
+        configs: each used plugin's section as the plugin parsed it (``kexie_config_section``),
+            by plugin name; hooks receive their plugin's as ``config``.
         top_level_sections: plugins whose section stands at the top of the file instead
             (``[registration]``); see :data:`TOP_LEVEL_SECTIONS`.
     """
@@ -248,7 +265,9 @@ class Event:
     materials: tuple[MaterialLine, ...] = ()
     report: ReportNotes = field(factory=ReportNotes)
     privacy: Privacy = field(factory=Privacy)
+    store: StoreSettings = field(factory=StoreSettings)
     plugins: Mapping[str, Mapping[str, Any]] = field(factory=dict)
+    configs: Mapping[str, Any] = field(factory=dict)
     top_level_sections: frozenset[str] = frozenset()
 
     @property
@@ -284,8 +303,15 @@ class Event:
 
     @property
     def db_path(self) -> Path:
-        """Where the event's store lives."""
+        """Where the event's SQLite store is, when it has one (see :attr:`store_location`)."""
         return self.folder / "event.db"
+
+    @property
+    def store_location(self):
+        """Where the event's store is: ``event.db``, or its schema in a PostgreSQL database."""
+        from kexie_events.database import locate
+
+        return locate(self.folder, self.store.url, self.store.schema)
 
     @property
     def toml_path(self) -> Path:

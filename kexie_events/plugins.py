@@ -1,10 +1,10 @@
 """The one plugin manager: built-in plugins, entry-point plugins, and calling their hooks.
 
-Built-in plugins are listed in :data:`DEFAULT_PLUGINS` and also declared as entry points in the
-``kexie_events`` group of our own ``pyproject.toml``, exactly as a third-party plugin declares
-itself. Entry points load first; a built-in missing from them (a source tree that is not
-installed) is registered from the tuple. ``KEXIE_LOAD_PLUGINS=a,b`` loads only those plugins,
-``KEXIE_DISABLE_PLUGINS=a,b`` leaves those out.
+Built-in plugins are declared as entry points in the ``kexie_events`` group of our own
+``pyproject.toml``, exactly as a third-party plugin declares itself, and nowhere else: a plugin
+is built in when the distribution that declares it is ``kexie-events``.
+``KEXIE_LOAD_PLUGINS=a,b`` loads only those plugins, ``KEXIE_DISABLE_PLUGINS=a,b`` leaves those
+out.
 
 Hooks are called one implementation at a time (:meth:`Plugins.call_each`) rather than through
 pluggy's combined call, so that every result and every exception carries the name of the plugin
@@ -23,22 +23,18 @@ from typing import Any, TypeVar
 import attrs
 import pluggy
 
-from kexie_events import __version__, hookspecs
-from kexie_events.errors import PluginError
+from kexie_events import hookspecs
+from kexie_events.errors import PluginError, Problem
+from kexie_events.model import Event
+from kexie_events.records import PluginSection
 
 ENTRY_POINT_GROUP = "kexie_events"
 
-DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
-    ("event-templates", "kexie_event_templates"),
-    ("event-dates", "kexie_plugins.event_dates"),
-    ("documents", "kexie_plugins.documents"),
-    ("qr-checkin", "kexie_plugins.qr_checkin"),
-    ("eclipse-glasses", "kexie_plugins.eclipse_glasses"),
-    ("display-boards", "kexie_plugins.display_boards"),
-    ("emergency-plan", "kexie_plugins.emergency_plan"),
-    ("observation", "kexie_plugins.observation"),
-    ("registration", "kexie_plugins.registration"),
-)
+#: Hooks called for every event, even by plugins whose section the event does not have.
+CALLED_FOR_EVERY_EVENT = frozenset({"kexie_personal_data"})
+
+#: The distribution whose entry points are the built-in plugins.
+DISTRIBUTION = "kexie-events"
 
 R = TypeVar("R")
 
@@ -77,6 +73,8 @@ class Plugins:
         self.manager = manager
         self.disabled = disabled
         self._versions = versions
+        self._builtin: set[str] = set()
+        self._sections: dict[str, PluginSection] | None = None
 
     @classmethod
     def load(
@@ -103,9 +101,8 @@ class Plugins:
                     raise PluginError(entry.name, "loading", error) from error
                 version = entry.dist.version if entry.dist else "unknown"
                 plugins.register(module, entry.name, version)
-        for name, module_name in DEFAULT_PLUGINS:
-            if wanted(name) and not manager.has_plugin(name):
-                plugins.register(importlib.import_module(module_name), name, __version__)
+                if entry.dist is not None and entry.dist.name == DISTRIBUTION:
+                    plugins._builtin.add(entry.name)
         plugins.check_pending()
         return plugins
 
@@ -116,11 +113,13 @@ class Plugins:
         except (pluggy.PluginValidationError, ValueError) as error:
             raise PluginError(name, "registration", error) from error
         self._versions[name] = version
+        self._sections = None
 
     def unregister(self, name: str) -> None:
         """Remove a plugin by name (tests use this in ``finally``)."""
         self.manager.unregister(name=name)
         self._versions.pop(name, None)
+        self._sections = None
 
     def check_pending(self) -> None:
         """Fail loudly on a ``kexie_`` hook implementation no spec knows (a misspelt hook)."""
@@ -136,7 +135,6 @@ class Plugins:
 
     def describe(self) -> list[PluginInfo]:
         """Every loaded plugin with its version and the hooks it implements."""
-        builtins = {name for name, _ in DEFAULT_PLUGINS}
         infos = []
         for name in self.names():
             plugin = self.manager.get_plugin(name)
@@ -147,20 +145,66 @@ class Plugins:
                     version=self._versions.get(name, ""),
                     module=getattr(plugin, "__name__", type(plugin).__qualname__),
                     hooks=tuple(sorted(caller.name for caller in callers)),
-                    builtin=name in builtins,
+                    builtin=name in self._builtin,
                 )
             )
         return infos
 
+    def sections(self) -> dict[str, PluginSection]:
+        """The plugins that declare their section (``kexie_config_section``), by name."""
+        if self._sections is not None:
+            return self._sections
+        declared = {}
+        for plugin, section in self.call_each("kexie_config_section"):
+            if section is None:
+                continue
+            if not isinstance(section, PluginSection):
+                problem = f"returned {section!r}, expected a PluginSection"
+                raise PluginError(plugin, "kexie_config_section", TypeError(problem))
+            declared[plugin] = section
+        self._sections = declared
+        return declared
+
+    def read_sections(self, event: Event, problems: list[Problem]) -> Event:
+        """``event`` with every used plugin's section parsed (``Event.configs``).
+
+        Problems go to ``problems``, keyed by their place in the file like the core's.
+        """
+        from kexie_events.fields import TableReader
+
+        configs = {}
+        for plugin, section in self.sections().items():
+            raw = event.plugin_config(plugin)
+            if raw is None and not section.always:
+                continue
+            reader = TableReader(raw or {}, event.section_path(plugin), problems)
+            try:
+                configs[plugin] = section.read(reader, event)
+            except Exception as error:
+                raise PluginError(plugin, "reading its section", error) from error
+            reader.finish()
+        return attrs.evolve(event, configs=configs)
+
     def call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook`` in pluggy's order; return (plugin, result).
 
-        Implementations receive only the arguments they name. An exception is re-raised as a
-        :class:`PluginError` naming the plugin.
+        Implementations receive only the arguments they name; ``config`` is the plugin's own
+        parsed section when an ``event`` is passed. A plugin that declares its section is left
+        out for events without it (except for :data:`CALLED_FOR_EVERY_EVENT`). An exception is
+        re-raised as a :class:`PluginError` naming the plugin.
         """
         caller = getattr(self.manager.hook, hook)
+        event = kwargs.get("event")
+        declared = (
+            self.sections() if event is not None and hook not in CALLED_FOR_EVERY_EVENT else {}
+        )
         results = []
         for impl in reversed(caller.get_hookimpls()):
+            name = impl.plugin_name
+            if name in declared and name not in event.configs:
+                continue
+            if event is not None and "config" in impl.argnames:
+                kwargs = {**kwargs, "config": event.configs.get(name)}
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except PluginError:

@@ -79,20 +79,47 @@ class Blocker:
 
 
 @frozen
-class Migration:
-    """One step of a plugin's own tables in ``event.db``.
+class PluginSection:
+    """How a plugin reads its section of ``event.toml``: declared once, parsed once by the core.
 
-    Steps of one owner run in ``version`` order, once each; the store records which ran.
+    ``read(reader, event)`` gets a :class:`~kexie_events.fields.TableReader` over the section
+    (its problems carry the section's path, so they are reported with file and line like the
+    core's) and the event, and returns the plugin's typed settings (an attrs record, say). The
+    core calls :meth:`~kexie_events.fields.TableReader.finish` afterwards, so unknown keys are
+    reported with "did you mean". The result is handed to every hook of the plugin that names a
+    ``config`` argument. ``read`` must only read the section (and files it names, when
+    missing ones are an error); checks against the store or the other plugins belong in
+    ``kexie_check_event``.
 
     Attributes:
-        owner: usually the plugin's name; scopes ``version``.
-        version: 1, 2, 3... per owner.
-        sql: one or more SQL statements.
+        read: the parser, as above.
+        always: the plugin acts on every event, with or without its section (read then gets
+            an empty section). Otherwise the core calls the plugin's event hooks only for events
+            that have its section.
+    """
+
+    read: Callable[[Any, Any], Any]
+    always: bool = False
+
+
+@frozen
+class MigrationScripts:
+    """A folder of Alembic revision scripts: one owner's tables in the event store.
+
+    The owner's revisions form one Alembic branch, labelled with the owner's name: the first
+    has ``down_revision = None`` and ``branch_labels = (OWNER,)``, each next one names the one
+    before. Revision ids are ``<owner>_<NNNN>`` (``-`` becomes ``_``), the form
+    :func:`kexie_events.migrations.revision_id` gives. Write tables with ``op.create_table`` and
+    SQLAlchemy types so that they work on SQLite and PostgreSQL alike; prefix table names with
+    the plugin's name. Never edit a released revision: add the next one.
+
+    Attributes:
+        owner: usually the plugin's name.
+        folder: the folder holding the revision ``.py`` files (ship it in the wheel).
     """
 
     owner: str
-    version: int = attrs.field(validator=attrs.validators.ge(1))
-    sql: str
+    folder: Path
 
 
 @frozen

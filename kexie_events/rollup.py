@@ -25,7 +25,6 @@ from kexie_events.i18n import count_text, pick
 from kexie_events.model import AUDIENCES, EVENT_KINDS
 from kexie_events.plugins import Plugins
 from kexie_events.report import Report, audience_label, gather
-from kexie_events.store import EventStore
 from kexie_events.tomlsource import KeyLines
 
 FORMATS = ("html", "docx", "csv", "xlsx")
@@ -163,15 +162,14 @@ def measure(report: Report, name: str) -> float:
 def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> dict:
     """Add up the events; measure them against the targets if there are any."""
     from kexie_events.eventfile import load_event
-    from kexie_events.records import Migration
+    from kexie_events.store import open_event_store
 
     if not folders:
         raise UsageError("give at least one event folder")
-    migrations = plugins.collect("kexie_store_migrations", Migration)
     reports = []
     for folder in folders:
         event = load_event(folder, plugins)
-        with EventStore.open(event.db_path, migrations) as store:
+        with open_event_store(event, plugins) as store:
             reports.append(gather(event, store, plugins))
     warnings = []
     if targets is not None:

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -36,17 +35,19 @@ from starlette.routing import Route
 
 from kexie_events import inputs, volunteers
 from kexie_events.errors import KexieError
+from kexie_events.group_commit import GroupCommit
 from kexie_events.i18n import moment_text, pick
 from kexie_events.model import Event
 from kexie_events.plugins import Plugins
-from kexie_events.records import ActionRequest, Migration, VolunteerAction
-from kexie_events.store import EventStore, StoreUnavailable, now, unavailable
+from kexie_events.records import ActionRequest, VolunteerAction
+from kexie_events.store import EventStore, StoreUnavailable, now, open_event_store, unavailable
 
 T = TypeVar("T")
 
 #: Largest request body the API reads; a check-in is about 200 bytes, an incident a few KB.
 BODY_LIMIT = 8 * 1024
-#: How long a request waits for another program's write to ``event.db`` before answering 503.
+#: How long a write waits for a busy database (another program's write to ``event.db``, a
+#: deadlock between PostgreSQL servers) before the request is answered 503.
 BUSY_SECONDS = 2.0
 #: Seconds a client has to send a whole request (headers and body) once it connects.
 REQUEST_SECONDS = 10.0
@@ -65,71 +66,46 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 
-# Answers to button presses that carried a scan_id, so that a retry gets the first answer.
-MIGRATIONS = (
-    Migration(
-        "web",
-        1,
-        """
-        CREATE TABLE web_action_answers (
-            scan_id TEXT PRIMARY KEY,
-            action TEXT NOT NULL,
-            request TEXT NOT NULL,
-            by TEXT NOT NULL,
-            status INTEGER NOT NULL,
-            answer TEXT NOT NULL,
-            at TEXT NOT NULL
-        );
-        """,
-    ),
+_ANSWER = text(
+    "SELECT request, by, status, answer FROM web_action_answers WHERE scan_id = :scan_id"
+)
+_KEEP_ANSWER = text(
+    "INSERT INTO web_action_answers (scan_id, action, request, by, status, answer, at)"
+    " VALUES (:scan_id, :action, :request, :by, :status, :answer, :at)"
 )
 
 
 @attrs.define
 class WebContext:
-    """What every request handler needs: the event, its store, and the lock around the store.
+    """What every request handler needs: the event, its store, and the store's one writer.
 
     Attributes:
-        lock: hold it around every use of ``store``; the connection is shared by threads.
-            Prefer :meth:`run`, which never holds it while SQLite waits for another program.
-        patience: seconds :meth:`run` keeps retrying while the database is busy.
+        writer: every write of this server goes through it (:mod:`kexie_events.group_commit`):
+            batched into transactions, answered once committed. Use :meth:`run` from a worker
+            thread and :meth:`write` from async code; reads use ``store.reading()`` directly.
     """
 
     event: Event
     store: EventStore
     plugins: Plugins
-    lock: threading.Lock = attrs.field(factory=threading.Lock)
-    patience: float = BUSY_SECONDS
+    writer: GroupCommit
     #: Called when the server shuts down (uvicorn ends a process stopped by a signal by
     #: raising the signal again, so code after ``uvicorn.run`` may never run).
     on_shutdown: list[Callable[[], None]] = attrs.field(factory=list)
 
     def run(self, work: Callable[[], T]) -> T:
-        """Call ``work`` holding the lock; retry it while the database is busy.
+        """Run ``work`` in the writer's next transaction and return its result once committed.
 
-        The server's connection does not wait inside SQLite (its busy timeout is 0): when
-        another program (``kexie journal merge``, ``kexie tickets issue``) holds the write
-        lock, ``work`` fails at once, the lock is let go so that other requests go on, and
-        ``work`` is tried again after a short pause, until :attr:`patience` runs out
-        (:class:`StoreUnavailable`, answered 503). ``work`` must be one transaction, so that
-        a failed try leaves nothing behind.
+        ``work`` uses ``store.transaction()`` (then a savepoint) and ``store.reading()`` as
+        usual. An exception it raises is raised here, and its writes are rolled back; a
+        database that stays busy beyond the writer's patience is
+        :class:`StoreUnavailable` (answered 503).
         """
-        deadline = time.monotonic() + self.patience
-        pause = 0.002
-        while True:
-            with self.lock:
-                try:
-                    return work()
-                except Exception as error:
-                    problem = unavailable(error)
-                    if problem is None:
-                        raise
-                    if problem.kind != "busy" or time.monotonic() + pause > deadline:
-                        if problem is error:
-                            raise
-                        raise problem from error
-            time.sleep(pause)  # outside the lock: the other requests need it, not we
-            pause = min(pause * 2, 0.1)
+        return self.writer.write_now(lambda _db: work())
+
+    async def write(self, work: Callable[[], T]) -> T:
+        """:meth:`run` for async handlers: waits for the commit without taking a thread."""
+        return await self.writer.write(lambda _db: work())
 
 
 def context(request: Request) -> WebContext:
@@ -155,7 +131,7 @@ def volunteer_of(request: Request) -> volunteers.Volunteer:
         found = volunteers.authenticate(ctx.store, token)
         return found, volunteers.revocation(ctx.store, token) if found is None else None
 
-    volunteer, revoked = ctx.run(check)
+    volunteer, revoked = check()
     if volunteer is None:
         message = (
             withdrawn_message(ctx.event, revoked)
@@ -242,7 +218,7 @@ async def me(request: Request) -> JSONResponse:
     def work() -> dict:
         volunteer = volunteer_of(request)
         ctx = context(request)
-        found = ctx.run(lambda: list(_actions(ctx).values()))
+        found = list(_actions(ctx).values())
         actions = [
             _describe(a)
             for a in found
@@ -316,11 +292,7 @@ async def run_action(request: Request) -> JSONResponse:
             )
             with ctx.store.transaction() as db:
                 if scan_id is not None:
-                    first = db.execute(
-                        "SELECT request, by, status, answer FROM web_action_answers"
-                        " WHERE scan_id = ?",
-                        (scan_id,),
-                    ).fetchone()
+                    first = db.execute(_ANSWER, {"scan_id": scan_id}).fetchone()
                     if first is not None:
                         if (first[0], first[1]) != (request_key, volunteer.name):
                             raise inputs.reused_scan_id(lang)
@@ -346,17 +318,16 @@ async def run_action(request: Request) -> JSONResponse:
                     status, answer = 409, {"ok": False, "message": str(error)}
                 if scan_id is not None:
                     db.execute(
-                        "INSERT INTO web_action_answers (scan_id, action, request, by, status,"
-                        " answer, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            scan_id,
-                            action.id,
-                            request_key,
-                            volunteer.name,
-                            status,
-                            json.dumps(answer, ensure_ascii=False),
-                            call.at.isoformat(),
-                        ),
+                        _KEEP_ANSWER,
+                        {
+                            "scan_id": scan_id,
+                            "action": action.id,
+                            "request": request_key,
+                            "by": volunteer.name,
+                            "status": status,
+                            "answer": json.dumps(answer, ensure_ascii=False),
+                            "at": call.at.isoformat(),
+                        },
                     )
             return status, answer
 
@@ -486,37 +457,42 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+#: Largest request head (request line and headers) the server reads.
+HEADER_LIMIT = 8 * 1024
+
+
 def server_options(request_seconds: float = REQUEST_SECONDS) -> dict[str, Any]:
     """uvicorn settings for the volunteers' server: bounded connections, sizes and times.
 
     - ``limit_concurrency``: more open connections than this are answered 503 at once.
     - ``timeout_keep_alive``: an idle kept-alive connection is closed after 5 s.
-    - ``h11_max_incomplete_event_size``: request headers are at most 8 KB.
-    - ``http``: a protocol that closes a connection whose request (headers and body) has not
-      fully arrived ``request_seconds`` after it began, so slow or silent clients cannot
-      hold connections open.
+    - ``http``: uvicorn's httptools protocol (HTTP parsed in C: the server spends its time on
+      check-ins, not on headers), plus a deadline: a connection whose request (headers and
+      body) has not fully arrived ``request_seconds`` after it began is closed, so slow or
+      silent clients cannot hold connections open; and a request head larger than
+      :data:`HEADER_LIMIT` is answered 431 and the connection closed.
     """
     return {
         "limit_concurrency": 200,
         "timeout_keep_alive": 5,
-        "h11_max_incomplete_event_size": 8 * 1024,
         "http": _deadline_protocol(request_seconds),
     }
 
 
 def _deadline_protocol(request_seconds: float) -> type:
-    import h11
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    received = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
-
-    class DeadlineProtocol(H11Protocol):
-        """uvicorn's h11 protocol, plus a deadline for receiving each request."""
+    class DeadlineProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol, plus a deadline for receiving each request and a limit
+        on the size of its head."""
 
         _deadline = None
+        _receiving = False
+        _head_bytes: int | None = 0  # bytes of the request head so far; None once it is read
 
         def _arm(self) -> None:
             self._disarm()
+            self._receiving = True
             self._deadline = self.loop.call_later(request_seconds, self._expire)
 
         def _disarm(self) -> None:
@@ -526,7 +502,7 @@ def _deadline_protocol(request_seconds: float) -> type:
 
         def _expire(self) -> None:
             self._deadline = None
-            if self.conn.their_state not in received and not self.transport.is_closing():
+            if self._receiving and not self.transport.is_closing():
                 self.transport.close()
 
         def connection_made(self, transport) -> None:
@@ -534,14 +510,31 @@ def _deadline_protocol(request_seconds: float) -> type:
             self._arm()
 
         def data_received(self, data: bytes) -> None:
-            if self._deadline is None and self.conn.their_state is h11.IDLE:
-                self._arm()  # the next request on a kept-alive connection begins
+            if self._head_bytes is not None:
+                self._head_bytes += len(data)
+                if self._head_bytes > HEADER_LIMIT and not self.transport.is_closing():
+                    self.transport.write(
+                        b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                        b"content-length: 0\r\nconnection: close\r\n\r\n"
+                    )
+                    self.transport.close()
+                    return
             super().data_received(data)
 
-        def handle_events(self) -> None:
-            super().handle_events()
-            if self.conn.their_state in received:
-                self._disarm()
+        def on_message_begin(self) -> None:
+            if not self._receiving:
+                self._arm()  # the next request on a kept-alive connection begins
+            self._head_bytes = 0
+            super().on_message_begin()
+
+        def on_headers_complete(self) -> None:
+            self._head_bytes = None
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._receiving = False
+            self._disarm()
+            super().on_message_complete()
 
         def connection_lost(self, exc) -> None:
             self._disarm()
@@ -555,10 +548,8 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
     from kexie_events.eventfile import load_event
 
     event = load_event(folder, plugins)
-    migrations = [*MIGRATIONS, *plugins.collect("kexie_store_migrations", Migration)]
-    store = EventStore.open(event.db_path, migrations)
-    # Never wait inside SQLite while holding the app's lock: WebContext.run retries instead.
-    store.connection.execute("PRAGMA busy_timeout=0")
+    store = open_event_store(event, plugins)
+    writer = GroupCommit(store, patience=BUSY_SECONDS).start()
     routes = [
         Route("/api/v1/me", me),
         Route("/api/v1/actions/{action}", run_action, methods=["POST"]),
@@ -571,8 +562,8 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
         yield
         for callback in app.state.kexie.on_shutdown:
             callback()
-        with app.state.kexie.lock:
-            store.close()
+        writer.stop()
+        store.close()
 
     app = Starlette(
         routes=routes,
@@ -589,5 +580,5 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
         },
         lifespan=lifespan,
     )
-    app.state.kexie = WebContext(event, store, plugins)
+    app.state.kexie = WebContext(event, store, plugins, writer)
     return app

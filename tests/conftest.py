@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import postgres
 import pytest
 from click.testing import CliRunner
 
@@ -75,12 +77,23 @@ def open_store():
     stores = []
 
     def open_store(folder: Path) -> EventStore:
-        stores.append(EventStore.open(folder / "event.db"))
+        stores.append(event_store(folder))
         return stores[-1]
 
     yield open_store
     for store in stores:
         store.close()
+
+
+def event_store(folder: Path, plugins: Plugins | None = None) -> EventStore:
+    """The store of the event in ``folder``, wherever the run keeps it (``event.db``, or the
+    test's PostgreSQL database), with every plugin's tables. Close it when done."""
+    from kexie_events.database import locate
+    from kexie_events.records import MigrationScripts
+
+    plugins = plugins or Plugins.load(environ={})
+    migrations = plugins.collect("kexie_store_migrations", MigrationScripts)
+    return EventStore.open(locate(folder), migrations)
 
 
 def edit(folder: Path, old: str, new: str, count: int = 1) -> None:
@@ -220,3 +233,99 @@ def browser():
             yield browser
         finally:
             browser.close()
+
+
+# PostgreSQL: with KEXIE_TEST_DATABASE_URL set (see scripts/throwaway-postgres), every test gets
+# a fresh database of its own in KEXIE_DATABASE_URL; without it, the run is on SQLite.
+
+
+def pytest_configure(config):
+    """Register the ``sqlite_only`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): run on SQLite even when the run uses PostgreSQL "
+        "(KEXIE_TEST_DATABASE_URL); the reason says why, e.g. 'checks the bytes of event.db'",
+    )
+
+
+def pytest_report_header(config):
+    """Say which database backend the run uses."""
+    url = os.environ.get(postgres.SERVER_VARIABLE)
+    if url:
+        return (
+            f"database backend: PostgreSQL, a fresh database per test on "
+            f"{postgres.without_password(url)} (tests marked sqlite_only: SQLite)"
+        )
+    return f"database backend: SQLite (for PostgreSQL: {postgres.how_to_run()})"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The run's PostgreSQL server (``KEXIE_TEST_DATABASE_URL``), or ``None`` on SQLite runs.
+
+    A server that cannot be reached stops the run at the first test, with the reason.
+    """
+    url = os.environ.get(postgres.SERVER_VARIABLE)
+    if not url:
+        yield None
+        return
+    server = postgres.Server(url)
+    try:
+        server.check()
+    except Exception as error:
+        pytest.exit(
+            f"{postgres.SERVER_VARIABLE}={postgres.without_password(url)}: cannot connect: {error}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    yield server
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def per_test_database(request, monkeypatch, postgres_server):
+    """Every test's database: its URL, or ``None`` when the test runs on SQLite.
+
+    On PostgreSQL runs, a new empty database is made for each test and put in
+    ``KEXIE_DATABASE_URL`` (so the product, and ``kexie serve`` processes, use it); it is dropped
+    afterwards. Tests marked ``sqlite_only`` and SQLite runs get ``KEXIE_DATABASE_URL`` removed,
+    so a developer's own setting never reaches the tests.
+    """
+    monkeypatch.delenv(postgres.PRODUCT_VARIABLE, raising=False)
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None:
+        reason = marker.kwargs.get("reason", marker.args[0] if marker.args else None)
+        if not isinstance(reason, str) or not reason.strip():
+            pytest.fail(
+                "@pytest.mark.sqlite_only needs a reason, e.g. "
+                '@pytest.mark.sqlite_only("checks the bytes of event.db")',
+                pytrace=False,
+            )
+    if marker is not None or postgres_server is None:
+        yield None
+        return
+    url = postgres_server.create_database()
+    monkeypatch.setenv(postgres.PRODUCT_VARIABLE, url)
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def postgres_url(request, postgres_server):
+    """A fresh, empty PostgreSQL database for a test that needs PostgreSQL whatever the run.
+
+    The database is the test's own (not the one in ``KEXIE_DATABASE_URL``, which is left as
+    it is); the test points the product at it itself, e.g. with ``monkeypatch.setenv``. Skipped,
+    saying how to run it, when the run has no PostgreSQL server.
+    """
+    if postgres_server is None:
+        pytest.skip(
+            f"needs PostgreSQL ({postgres.SERVER_VARIABLE} is not set); run: "
+            + postgres.how_to_run(request.node.nodeid)
+        )
+    url = postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url)

@@ -16,13 +16,23 @@ import threading
 import uuid
 
 import pytest
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from kexie_events import volunteers
-from kexie_events.store import EventStore
+from kexie_events.eventfile import load_event
+from kexie_events.plugins import Plugins
+from kexie_events.store import EventStore, open_event_store
 from kexie_events.web import create_app
 
 from conftest import edit, free_port
+
+
+def store_of(folder) -> EventStore:
+    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
+    tables; close it after use."""
+    plugins = Plugins.load(environ={})
+    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -34,7 +44,7 @@ def eclipse(make_event, run):
 
 
 def login(folder, name="李强", gate="北门", role="lead") -> dict:
-    with EventStore.open(folder / "event.db") as store:
+    with store_of(folder) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -66,10 +76,9 @@ def scan(client, headers, code, gate="北门", scan_id=None):
 
 def counts(folder) -> tuple[int, int, int]:
     """Rows in the scans, walk-ins and glasses handouts tables."""
-    with EventStore.open(folder / "event.db") as store:
-        db = store.connection
+    with store_of(folder) as store, store.reading() as db:
         return tuple(
-            db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            db.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
             for table in ("qr_scans", "qr_headcounts", "glasses_handouts")
         )
 
@@ -331,13 +340,46 @@ def test_slow_and_silent_connections_are_closed(server):
     )
 
 
+def test_a_request_head_beyond_8_kb_is_refused(server):
+    head = b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 9000 + b"\r\n\r\n"
+    assert raw(server, head).startswith(b"HTTP/1.1 431")
+    fits = (
+        b"GET /api/v1/stats HTTP/1.1\r\nX-Padding: "
+        + b"a" * 4000
+        + b"\r\nConnection: close\r\n\r\n"
+    )
+    assert raw(server, fits).startswith(b"HTTP/1.1 401")
+
+
 # --- a busy or full database ---------------------------------------------------------------------
 
 
+def on_every_connection(store, pragma: str):
+    """Run ``pragma`` on each SQLite connection the store hands out; returns the listener."""
+    from sqlalchemy import event
+
+    def listener(dbapi_connection, _record, _proxy):
+        dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    event.listen(store.engine, "checkout", listener)
+    return listener
+
+
+def stop_listening(store, listener) -> None:
+    """Remove ``listener`` and close the idle connections it changed."""
+    from sqlalchemy import event
+
+    event.remove(store.engine, "checkout", listener)
+    store.engine.pool.dispose()
+
+
+@pytest.mark.sqlite_only("another program holds the write lock of event.db")
 def test_a_locked_database_is_a_503_with_a_reason_and_reads_go_on(app, client, eclipse, run):
     headers = login(eclipse)
     code = codes_of(run, eclipse)[5]
-    app.state.kexie.patience = 0.2
+    ctx = app.state.kexie
+    ctx.writer.patience = 0.2
+    impatient = on_every_connection(ctx.store, "busy_timeout = 50")
     other = sqlite3.connect(eclipse / "event.db", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another program writing, e.g. kexie journal merge
     try:
@@ -350,19 +392,25 @@ def test_a_locked_database_is_a_503_with_a_reason_and_reads_go_on(app, client, e
     finally:
         other.execute("ROLLBACK")
         other.close()
+        stop_listening(ctx.store, impatient)
     assert scan(client, headers, code, scan_id="locked-1").json()["result"] == "admitted"
 
 
-def test_the_server_never_holds_its_lock_while_sqlite_waits(app, client, eclipse, run):
+@pytest.mark.sqlite_only("another program holds the write lock of event.db")
+def test_reads_go_on_while_a_check_in_waits_for_the_database(app, client, eclipse, run):
+    from sqlalchemy import event
+
     headers = login(eclipse)
     code = codes_of(run, eclipse)[6]
     ctx = app.state.kexie
-    ctx.patience = 60
-    assert ctx.store.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+    ctx.writer.patience = 60
     tried = threading.Event()
-    ctx.store.connection.set_trace_callback(
-        lambda sql: tried.set() if sql.startswith("BEGIN IMMEDIATE") else None
-    )
+
+    def begun(_connection, _cursor, statement, *_args):
+        if statement.startswith("BEGIN IMMEDIATE"):
+            tried.set()
+
+    event.listen(ctx.store.engine, "before_cursor_execute", begun)
     other = sqlite3.connect(eclipse / "event.db", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     results = {}
@@ -374,33 +422,40 @@ def test_the_server_never_holds_its_lock_while_sqlite_waits(app, client, eclipse
         assert tried.wait(30), "the check-in never reached the database"
         # The check-in is now waiting for the other program; everyone else goes on.
         assert client.get("/api/v1/stats", headers=headers).status_code == 200
+        assert client.get("/api/v1/board", headers=headers).status_code == 200
         assert writer.is_alive()
     finally:
         other.execute("ROLLBACK")
         other.close()
     writer.join(30)
-    ctx.store.connection.set_trace_callback(None)
+    event.remove(ctx.store.engine, "before_cursor_execute", begun)
     assert results["scan"].json()["result"] == "admitted"
 
 
+@pytest.mark.sqlite_only("fills the disk under event.db")
 def test_a_full_disk_is_a_503_and_nothing_is_left_half_done(app, client, eclipse):
     headers = login(eclipse)
-    db = app.state.kexie.store.connection
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
-    db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from here on
+    store = app.state.kexie.store
+    with store.reading() as db:
+        pages = db.exec_driver_sql("PRAGMA page_count").scalar()
+    full_disk = on_every_connection(store, f"max_page_count = {pages}")
     answers = []
-    for number in range(1, 31):  # until the last free page is used up
-        answers.append(scan(client, headers, f"{number:06d}"))
-        if answers[-1].status_code != 200:
-            break
+    try:
+        for number in range(1, 31):  # until the last free page is used up
+            answers.append(scan(client, headers, f"{number:06d}"))
+            if answers[-1].status_code != 200:
+                break
+    finally:
+        stop_listening(store, full_disk)
     full = answers[-1]
     assert full.status_code == 503
     assert full.json()["error"] == "服务器磁盘已满，暂时无法记录，请通知负责人"
-    db.execute("PRAGMA max_page_count = 1073741823")
     # Sent again (a new scan_id, as a retry after a reload might): admitted, not "duplicate",
-    # so the failed attempt left nothing behind.
+    # so the failed attempt left nothing behind, and the counters did not count it.
     again = scan(client, headers, f"{len(answers):06d}").json()
     assert again["result"] == "admitted"
+    stats = client.get("/api/v1/stats", headers=headers).json()
+    assert stats["admitted"] == len(answers)
 
 
 # --- headers, the page, and kexie serve -------------------------------------------------------
@@ -442,7 +497,7 @@ def test_serve_warns_that_tokens_cross_the_wifi_in_clear_text(eclipse, run, monk
     assert "登录码会以明文经过无线网络" in result.output
     options = started[-1]
     assert options["limit_concurrency"] and options["timeout_keep_alive"] <= 10
-    assert options["h11_max_incomplete_event_size"] <= 16 * 1024
+    assert options["http"].__name__ == "DeadlineProtocol"
     local = run("serve", eclipse, "--host", "127.0.0.1")
     assert local.exit_code == 0 and "明文" not in local.output
     secure = run("serve", eclipse, "--host", "0.0.0.0", "--https")

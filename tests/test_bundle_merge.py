@@ -15,14 +15,24 @@ import shutil
 import sqlite3
 
 import pytest
+from sqlalchemy import text
 
-from kexie_events.store import EventStore
+from kexie_events.eventfile import load_event
+from kexie_events.plugins import Plugins
+from kexie_events.store import EventStore, open_event_store
 from kexie_plugins.qr_checkin.admission import Gatekeeper
 from kexie_plugins.qr_checkin.bundle import Bundle
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
 MADRID = dt.timezone(dt.timedelta(hours=2))  # Europe/Madrid in August
 DOORS = dt.datetime(2027, 8, 2, 8, 0, tzinfo=MADRID)
+
+
+def store_of(folder) -> EventStore:
+    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
+    tables; close it after use."""
+    plugins = Plugins.load(environ={})
+    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -59,18 +69,21 @@ def digest(path) -> str:
 
 
 def store_rows(folder) -> tuple[int, int]:
-    with EventStore.open(folder / "event.db") as store:
-        return store.connection.execute(
-            "SELECT (SELECT COUNT(*) FROM qr_scans), (SELECT COUNT(*) FROM qr_headcounts)"
-        ).fetchone()
+    with store_of(folder) as store, store.reading() as db:
+        return tuple(
+            db.execute(
+                text("SELECT (SELECT COUNT(*) FROM qr_scans), (SELECT COUNT(*) FROM qr_headcounts)")
+            ).one()
+        )
 
 
 def admitted_at(folder) -> dict[int, str]:
     """The gate each admitted ticket counts at (earliest admission wins)."""
-    from kexie_plugins.qr_checkin.admission import ADMISSIONS
-
-    with EventStore.open(folder / "event.db") as store:
-        return {row[0]: row[1] for row in store.connection.execute(ADMISSIONS)}
+    with store_of(folder) as store, store.reading() as db:
+        return {
+            ticket: gate
+            for ticket, gate in db.execute(text("SELECT ticket, gate FROM qr_admissions"))
+        }
 
 
 def tamper(path, sql: str, *params) -> None:
@@ -149,6 +162,7 @@ def test_a_damaged_bundle_is_refused_and_left_as_it_was(eclipse, run, laptop, co
     assert not list(laptop.parent.glob("laptop.bundle-*"))
 
 
+@pytest.mark.sqlite_only("the event's store is an event.db in the folder")
 def test_the_event_database_itself_is_not_a_bundle(eclipse, run):
     db = eclipse / "event.db"
     before = digest(db)
@@ -343,10 +357,10 @@ def test_earliest_admission_is_by_the_clock_not_by_how_the_time_is_written(
 ):
     """The gate at the north admits ticket 1 at 08:10 Madrid time (06:10 UTC). The laptop's row
     says 07:30+01:00, which is 06:30 UTC: later, though it reads earlier as text."""
-    with EventStore.open(eclipse / "event.db") as store:
+    with store_of(eclipse) as store:
         keeper = Gatekeeper(verifier_for(store), MADRID, "en", "once")
         keeper.check_in(
-            store.connection,
+            store,
             code="000001",
             scan_id="phone-1",
             gate="north",
@@ -432,6 +446,7 @@ def test_a_bundle_is_not_written_over_a_file_it_did_not_make(
     assert [p.name for p in out.parent.iterdir()] == ["laptop.db"]  # nothing left behind
 
 
+@pytest.mark.sqlite_only("the event's store is an event.db in the folder")
 def test_the_event_database_is_never_overwritten_by_a_bundle(eclipse, run):
     result = run("bundle", eclipse, eclipse / "event.db", "--device", "laptop")
     assert result.exit_code == 2

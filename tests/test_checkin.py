@@ -12,10 +12,19 @@ from starlette.testclient import TestClient
 
 from kexie_events import hookimpl, volunteers
 from kexie_events.errors import KexieError
+from kexie_events.eventfile import load_event
+from kexie_events.plugins import Plugins
 from kexie_events.records import VolunteerAction
-from kexie_events.store import EventStore
+from kexie_events.store import EventStore, open_event_store
 from kexie_events.web import create_app, volunteer_of
 from kexie_plugins.qr_checkin.codes import CODE_LENGTH, CodeError, Signer, Verifier
+
+
+def store_of(folder) -> EventStore:
+    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
+    tables; close it after use."""
+    plugins = Plugins.load(environ={})
+    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -27,13 +36,31 @@ def eclipse(make_event, run):
     return folder
 
 
+def copy_event(source, target):
+    """A copy of the event folder and its store: ``event.db`` comes with the folder, a
+    PostgreSQL store is copied into the copy's own schema."""
+    import shutil
+
+    from kexie_events import store_copy
+    from kexie_events.records import MigrationScripts
+
+    shutil.copytree(source, target)
+    plugins = Plugins.load(environ={})
+    location = load_event(target, plugins).store_location
+    if location.backend == "postgresql":
+        migrations = plugins.collect("kexie_store_migrations", MigrationScripts)
+        with store_of(source) as store:
+            store_copy.copy(store, location, migrations)
+    return target
+
+
 def codes_of(run, folder) -> dict[int, str]:
     listing = json.loads(run("tickets", "list", folder, "--json").output)
     return {t["number"]: t["code"] for t in listing}
 
 
 def login(folder, name="James Carter", gate="north", role="scanner") -> dict:
-    with EventStore.open(folder / "event.db") as store:
+    with store_of(folder) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -277,10 +304,7 @@ def test_offline_bundle_checks_in_and_merges_idempotently(
     assert run("checkin", laptop, forged, "--gate", "south").exit_code == 1
 
     def merged_stats(order):
-        folder = tmp_path / f"copy-{'-'.join(p.stem for p in order)}"
-        import shutil
-
-        shutil.copytree(eclipse, folder)
+        folder = copy_event(eclipse, tmp_path / f"copy-{'-'.join(p.stem for p in order)}")
         for path in order:
             assert run("journal", "merge", folder, path).exit_code == 0
         assert run("journal", "merge", folder, *order).exit_code == 0  # twice: adds nothing
@@ -386,6 +410,6 @@ def test_hook_kexie_volunteer_actions(eclipse, plugins, register):
         assert refused.json()["message"] == "only 100 pairs left"
         forbidden = client.post("/api/v1/actions/close-gate", json={}, headers=scanner)
         assert forbidden.status_code == 403
-    with EventStore.open(eclipse / "event.db") as store:
+    with store_of(eclipse) as store:
         [entry] = store.entries("glasses")
     assert (entry.by, entry.gate, entry.data) == ("James Carter", "north", {"pairs": 30})

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from kexie_events import __version__
 
 HEAVY = ("uvicorn", "starlette", "skyfield", "docx", "cryptography", "qrcode", "icalendar")
@@ -68,6 +70,7 @@ def test_unknown_template_suggests(run, tmp_path):
     assert "no template 'science-dya', did you mean 'science-day'?" in result.output
 
 
+@pytest.mark.sqlite_only("the demo is the laptop's first run: its store is event.db")
 def test_demo_makes_an_event_and_runs_the_lifecycle(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEXIE_")}
     done = subprocess.run(

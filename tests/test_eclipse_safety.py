@@ -27,7 +27,6 @@ from kexie_plugins.observation.circumstances import (
     circumstances,
     glasses_window,
     observed_sites,
-    read_config,
 )
 from kexie_plugins.observation.eye_safety import MINUTE, printed
 
@@ -189,10 +188,11 @@ def _reference(folder: Path, plugins) -> tuple:
     """The event, whether it is a solar eclipse, and the unrounded C2 and C3 of each observed
     site that sees a total one."""
     event = load_event(folder, plugins)
-    solar = event.uses("observation") and read_config(event)[0].sky == "solar"
+    config = event.configs.get("observation")
+    solar = config is not None and config.sky == "solar"
     totals = {}
-    for site in observed_sites(event) if solar else ():
-        result = circumstances(event, site)
+    for site in observed_sites(event, config) if solar else ():
+        result = circumstances(event, config, site)
         if result is not None and result.type == "total":
             totals[site.id] = (result.contacts["c2"].at, result.contacts["c3"].at)
     return event, solar, totals

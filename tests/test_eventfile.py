@@ -196,3 +196,27 @@ def test_plugin_warnings_pass_through(make_event, plugins, register):
     checked = check_event(make_event(), plugins)
     [warning] = checked.warnings
     assert "warning: expected_attendance: looks high" in str(warning)
+
+
+def test_store_section_names_file_line_and_key(make_event, run):
+    folder = make_event("science-day", "en")
+    with (folder / "event.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[store]\nurl = "mysql://county/events"\nshcema = "lvshui"\n')
+    result = run("check", folder)
+    assert result.exit_code == 2
+    url_line, typo_line = line_of(folder, "mysql://"), line_of(folder, "shcema")
+    assert f"event.toml:{url_line}: store.url: a postgresql:// URL" in result.output
+    assert (
+        f"event.toml:{typo_line}: store.shcema: unknown key 'shcema', did you mean 'schema'?"
+        in (result.output)
+    )
+
+
+def test_store_section_points_the_event_at_postgresql(make_event, plugins, monkeypatch):
+    monkeypatch.delenv("KEXIE_DATABASE_URL", raising=False)
+    folder = make_event("science-day", "en")
+    with (folder / "event.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[store]\nurl = "postgresql://kexie@db.county/year"\nschema = "Lvshui 2027"\n')
+    location = load_event(folder, plugins).store_location
+    assert (location.backend, location.schema) == ("postgresql", "lvshui_2027")
+    assert location.url == "postgresql+psycopg://kexie@db.county/year"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 import pytest
 
@@ -32,16 +31,20 @@ class SignOff:
             yield Blocker("计划尚未签批")
 
 
-def test_advance_moves_exactly_one_phase_and_records_who(make_event, run):
+def test_advance_moves_exactly_one_phase_and_records_who(make_event, run, open_store):
     folder = make_event()
     result = run("advance", folder, "--by", "县科协 张敏")
     assert result.exit_code == 0
     assert result.output == "plan → materials, by 县科协 张敏\n"
-    with sqlite3.connect(folder / "event.db") as db:
-        rows = db.execute("SELECT from_phase, to_phase, by, at, forced, reason FROM phase_changes")
-        [(old, new, by, at, forced, reason)] = list(rows)
-    assert (old, new, by, forced, reason) == ("plan", "materials", "县科协 张敏", 0, None)
-    moment = dt.datetime.fromisoformat(at)
+    [change] = open_store(folder).phase_changes()
+    assert (change.from_phase, change.to_phase, change.by, change.forced, change.reason) == (
+        "plan",
+        "materials",
+        "县科协 张敏",
+        False,
+        None,
+    )
+    moment = change.at
     assert moment.utcoffset() == dt.timedelta(hours=8)  # aware, in the event's zone
     assert abs(moment - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
 

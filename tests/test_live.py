@@ -10,9 +10,19 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import text
 
 from kexie_events import volunteers
-from kexie_events.store import EventStore
+from kexie_events.eventfile import load_event
+from kexie_events.plugins import Plugins
+from kexie_events.store import EventStore, open_event_store
+
+
+def store_of(folder) -> EventStore:
+    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
+    tables; close it after use."""
+    plugins = Plugins.load(environ={})
+    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -23,7 +33,7 @@ def eclipse(make_event, run):
 
 
 def token_for(folder, name="James Carter", gate="north") -> str:
-    with EventStore.open(folder / "event.db") as store:
+    with store_of(folder) as store:
         return volunteers.add(store, name, role="scanner", by="test", site=None, gate=gate)
 
 
@@ -45,10 +55,10 @@ def test_admitted_means_on_disk_even_after_sigkill(eclipse, run, live_server):
             assert answer["result"] == "admitted"
             admitted.append(number)
     server.kill()  # right after the last answer
-    with EventStore.open(eclipse / "event.db") as store:
-        rows = store.connection.execute(
-            "SELECT ticket FROM qr_scans WHERE result = 'admitted' ORDER BY ticket"
-        ).fetchall()
+    with store_of(eclipse) as store, store.reading() as db:
+        rows = db.execute(
+            text("SELECT ticket FROM qr_scans WHERE result = 'admitted' ORDER BY ticket")
+        ).all()
     assert [r[0] for r in rows] == admitted
 
 

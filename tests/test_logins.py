@@ -9,9 +9,11 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from kexie_events import volunteers
-from kexie_events.store import EventStore
+
+from conftest import event_store
 
 
 @pytest.fixture
@@ -69,10 +71,12 @@ def test_a_server_on_the_network_is_reached_by_its_network_address(eclipse, run)
 
 def test_link_refuses_what_it_cannot_print(eclipse, run):
     assert run("volunteers", "link", eclipse, "无此人").exit_code == 2
-    with EventStore.open(eclipse / "event.db") as store, store.transaction() as db:
+    with event_store(eclipse) as store, store.transaction() as db:
         db.execute(  # a login made by an earlier release: a random token, only its hash kept
-            "INSERT INTO volunteer_tokens (name, role, token_hash, created_at, created_by)"
-            " VALUES ('老张', 'scanner', 'abc', '2035-09-01T08:00:00+08:00', 'x')"
+            text(
+                "INSERT INTO volunteer_tokens (name, role, token_hash, created_at, created_by)"
+                " VALUES ('老张', 'scanner', 'abc', '2035-09-01T08:00:00+08:00', 'x')"
+            )
         )
     old = run("volunteers", "link", eclipse, "老张")
     assert old.exit_code == 2
@@ -81,7 +85,7 @@ def test_link_refuses_what_it_cannot_print(eclipse, run):
 
 
 def token_for(folder, name, role="scanner") -> str:
-    with EventStore.open(folder / "event.db") as store:
+    with event_store(folder) as store:
         return volunteers.add(store, name, role=role, by="test", site=None, gate="北门")
 
 
@@ -135,7 +139,7 @@ def test_a_withdrawn_login_in_english(make_event, run, plugins):
     from kexie_events.web import create_app
 
     folder = make_event("solar-eclipse-observation", "en")
-    with EventStore.open(folder / "event.db") as store:
+    with event_store(folder) as store:
         token = volunteers.add(store, "Tom", role="scanner", by="test", site=None, gate=None)
     assert run("volunteers", "revoke", folder, "Tom", "--by", "Ana Ruiz").exit_code == 0
     with TestClient(create_app(folder, plugins)) as client:

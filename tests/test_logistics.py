@@ -10,26 +10,32 @@ import json
 
 import docx
 import pytest
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from kexie_events import volunteers
-from kexie_events.eventfile import load_event
+from kexie_events.eventfile import check_event, load_event
 from kexie_events.records import ReportSection
-from kexie_events.store import EventStore
+from kexie_events.store import EventStore, open_event_store
 from kexie_events.web import create_app
 
 from conftest import edit, line_of
 
 
+def store_of(folder, plugins) -> EventStore:
+    """The event's store, wherever it is, with every plugin's tables; close it after use."""
+    return open_event_store(load_event(folder, plugins), plugins)
+
+
 def sections(folder, plugins) -> dict[str, ReportSection]:
     event = load_event(folder, plugins)
-    with EventStore.open(folder / "event.db") as store:
+    with open_event_store(event, plugins) as store:
         found = plugins.collect("kexie_report_sections", ReportSection, event=event, store=store)
     return {section.id: section for section in found}
 
 
-def login(folder, name="李强", gate=None, role="scanner") -> dict:
-    with EventStore.open(folder / "event.db") as store:
+def login(folder, plugins, name="李强", gate=None, role="scanner") -> dict:
+    with store_of(folder, plugins) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -98,7 +104,7 @@ def test_handouts_never_take_the_stock_below_zero(eclipse, run, plugins):
     refused = run("glasses", "handout", eclipse, "--gate", "北门", "--pairs", "201")
     assert refused.exit_code == 1
     assert "库存不足：只剩200副，不能发放201副" in refused.output
-    headers = login(eclipse, gate="北门")
+    headers = login(eclipse, plugins, gate="北门")
     with TestClient(create_app(eclipse, plugins)) as client:
         me = client.get("/api/v1/me", headers=headers).json()
         assert "glasses" in [a["id"] for a in me["actions"]]
@@ -115,8 +121,8 @@ def test_handouts_never_take_the_stock_below_zero(eclipse, run, plugins):
     assert section.text == (
         "共发放日食观测镜6950副（向1个单位配发6800副，现场发放150副），剩余50副。",
     )
-    with EventStore.open(eclipse / "event.db") as store:
-        rows = store.connection.execute("SELECT by, gate, at FROM glasses_handouts").fetchall()
+    with store_of(eclipse, plugins) as store, store.reading() as db:
+        rows = db.execute(text("SELECT by, gate, at FROM glasses_handouts")).all()
     assert all(by and at.endswith("+08:00") for by, _gate, at in rows)
 
 
@@ -146,10 +152,9 @@ def science_day(make_event):
 
 
 def test_print_order_and_rotation_for_the_science_day(science_day, run, plugins):
-    from kexie_plugins.display_boards.planning import read_plan
-
-    plan, problems = read_plan(load_event(science_day, plugins))
-    assert problems == []
+    checked = check_event(science_day, plugins)
+    assert [p for p in checked.warnings if p.problem.key[:2] == ("plugins", "display-boards")] == []
+    plan = checked.event.configs["display-boards"]
     quantities = {i.id: (i.planned, i.order_quantity) for i in plan.items}
     assert quantities == {
         "boards": (90, 90),
@@ -222,7 +227,7 @@ def test_materials_handed_out_per_site_and_day(science_day, run, plugins):
         "materials", "record", science_day, "leaflet", "--quantity", "1", "--site", "dahe-town"
     )
     assert wrong.exit_code == 2 and "did you mean 'leaflets'?" in wrong.output
-    headers = login(science_day, name="黄丽", gate="集镇广场")
+    headers = login(science_day, plugins, name="黄丽", gate="集镇广场")
     import datetime as dt
 
     moment = dt.datetime(2027, 9, 26, 3, 0, tzinfo=dt.UTC)
@@ -243,7 +248,7 @@ def test_materials_handed_out_per_site_and_day(science_day, run, plugins):
 # --- emergency plan ----------------------------------------------------------------------------
 
 
-def test_checklist_ticks_are_recorded_and_unticking_too(eclipse, run):
+def test_checklist_ticks_are_recorded_and_unticking_too(eclipse, run, plugins):
     items = json.loads(run("checklist", eclipse, "--json").output)
     ids = [i["id"] for i in items]
     assert {
@@ -263,8 +268,8 @@ def test_checklist_ticks_are_recorded_and_unticking_too(eclipse, run):
     assert again.exit_code == 1 and "already open" in again.output
     typo = run("checklist", eclipse, "tick", "risk-asessment")
     assert "did you mean 'risk-assessment'?" in typo.output
-    with EventStore.open(eclipse / "event.db") as store:
-        rows = store.connection.execute("SELECT item, ticked, by FROM emergency_ticks").fetchall()
+    with store_of(eclipse, plugins) as store, store.reading() as db:
+        rows = db.execute(text("SELECT item, ticked, by FROM emergency_ticks ORDER BY id")).all()
     assert rows == [("risk-assessment", 1, "县应急局 赵"), ("risk-assessment", 0, "县科协 钱")]
 
 
@@ -334,8 +339,8 @@ def test_incidents_from_the_cli_and_the_phone(eclipse, run, plugins):
         ).exit_code
         == 0
     )
-    headers = login(eclipse, name="赵磊", gate="南门")
-    lead = login(eclipse, name="张敏", role="lead")
+    headers = login(eclipse, plugins, name="赵磊", gate="南门")
+    lead = login(eclipse, plugins, name="张敏", role="lead")
     with TestClient(create_app(eclipse, plugins)) as client:
         body = {
             "choice": "lost-child",

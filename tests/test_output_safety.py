@@ -35,7 +35,7 @@ def test_out_above_the_event_folder_or_the_current_folder_is_refused(
     for target in (folder.parent, folder.parent.parent, "."):
         result = run(command, folder, "--out", target)
         assert result.exit_code == 2, (target, result.output)
-        assert (folder / "event.db").exists()
+        assert (folder / "event.toml").exists()
 
 
 @pytest.mark.parametrize("command", ["kit", "report"])

@@ -8,26 +8,62 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import click
 import pytest
+from sqlalchemy import inspect, text
 
 from kexie_events import hookimpl, hookspecs
 from kexie_events.errors import PluginError
+from kexie_events.eventfile import load_event
 from kexie_events.lifecycle import PHASES
-from kexie_events.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, Plugins
-from kexie_events.records import Blocker, Migration, StatusLine
+from kexie_events.plugins import ENTRY_POINT_GROUP, Plugins
+from kexie_events.records import Blocker, MigrationScripts, PluginSection, StatusLine
+from kexie_events.store import open_event_store
+
+from conftest import edit, line_of
 
 HOOKS = sorted(name for name in vars(hookspecs) if name.startswith("kexie_"))
 TESTS = Path(__file__).parent
 
 
+def write_revision(folder: Path, owner: str, number: int, upgrade: str) -> Path:
+    """Write revision ``number`` of ``owner``'s Alembic branch into ``folder``; return it.
+
+    ``upgrade`` is the body of its ``upgrade()`` (``op`` and ``sa`` are imported).
+    """
+    folder.mkdir(exist_ok=True)
+    first = number == 1
+    source = f"""\
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{owner}_{number:04d}"
+down_revision = {None if first else repr(f"{owner}_{number - 1:04d}")}
+branch_labels = {(owner,) if first else None}
+depends_on = {"'core_0001'" if first else None}
+
+
+def upgrade():
+{textwrap.indent(textwrap.dedent(upgrade).strip(), "    ")}
+"""
+    (folder / f"{owner}_{number:04d}.py").write_text(source, encoding="utf-8")
+    return folder
+
+
+_SEEN = text("INSERT INTO recorder_seen (phase) VALUES (:phase)")
+
+
 class Recorder:
     """One implementation of every hook, recording the order they are called in."""
 
-    def __init__(self):
+    def __init__(self, folder: Path):
         self.calls: list[tuple[str, str | None]] = []
+        self.migrations = write_revision(
+            folder, "recorder", 1, 'op.create_table("recorder_seen", sa.Column("phase", sa.Text))'
+        )
 
     @hookimpl
     def kexie_event_templates(self):
@@ -38,9 +74,13 @@ class Recorder:
         self.calls.append(("kexie_cli_commands", None))
 
     @hookimpl
+    def kexie_config_section(self):
+        self.calls.append(("kexie_config_section", None))  # declares none: called for every event
+
+    @hookimpl
     def kexie_store_migrations(self):
         self.calls.append(("kexie_store_migrations", None))
-        return [Migration("recorder", 1, "CREATE TABLE recorder_seen (phase TEXT)")]
+        return [MigrationScripts("recorder", self.migrations)]
 
     @hookimpl
     def kexie_check_event(self, event):
@@ -107,14 +147,14 @@ class Recorder:
     def kexie_phase_changed(self, store, change):
         self.calls.append(("kexie_phase_changed", change.to_phase))
         with store.transaction() as db:
-            db.execute("INSERT INTO recorder_seen VALUES (?)", (change.to_phase,))
+            db.execute(_SEEN, {"phase": change.to_phase})
 
 
-def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatch):
+def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, plugins, monkeypatch):
     monkeypatch.setattr("kexie_events.lifecycle.now", lambda: _after_the_event())
     monkeypatch.setattr("kexie_events.store.now", lambda: _after_the_event())
     monkeypatch.setattr("kexie_plugins.event_dates.now", lambda: _after_the_event())
-    recorder = register(Recorder(), "recorder")
+    recorder = register(Recorder(tmp_path / "recorder-migrations"), "recorder")
     folder = tmp_path / "eclipse"
     assert "new" in run("--help").output
     assert run("new", folder, "--template", "solar-eclipse-observation").exit_code == 0
@@ -142,8 +182,13 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
         return [c for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
 
     names = without_repeats([name for name, _ in recorder.calls])
-    assert names[:3] == ["kexie_cli_commands", "kexie_event_templates", "kexie_check_event"]
-    assert names[3] == "kexie_store_migrations"
+    assert names[:5] == [
+        "kexie_cli_commands",
+        "kexie_event_templates",
+        "kexie_config_section",  # the sections are read once, when the event is loaded
+        "kexie_check_event",
+        "kexie_store_migrations",
+    ]
     assert names[-2:] == ["kexie_attendance", "kexie_report_sections"]
     assert [c for c in purge_calls if c[0] == "kexie_personal_data"] == [
         ("kexie_personal_data", False),
@@ -167,10 +212,8 @@ def test_lifecycle_calls_every_hook_in_order(tmp_path, run, register, monkeypatc
     assert gates == ["plan>materials", "materials>launch", "launch>onsite", "onsite>report"]
     changed = [arg for name, arg in recorder.calls if name == "kexie_phase_changed"]
     assert changed == list(PHASES[1:])
-    import sqlite3
-
-    with sqlite3.connect(folder / "event.db") as db:
-        seen = [row[0] for row in db.execute("SELECT phase FROM recorder_seen")]
+    with open_event_store(load_event(folder, plugins), plugins) as store, store.reading() as db:
+        seen = db.execute(text("SELECT phase FROM recorder_seen")).scalars().all()
     assert seen == list(PHASES[1:])
 
 
@@ -179,13 +222,12 @@ def volunteer_uses_the_app(folder, recorder):
     from starlette.testclient import TestClient
 
     from kexie_events import volunteers
-    from kexie_events.store import EventStore
     from kexie_events.web import create_app
 
-    with EventStore.open(folder / "event.db") as store:
-        token = volunteers.add(store, "李强", role="scanner", by="test", site=None, gate=None)
     plugins = Plugins.load(environ={})
     plugins.register(recorder, "recorder")
+    with open_event_store(load_event(folder, plugins), plugins) as store:
+        token = volunteers.add(store, "李强", role="scanner", by="test", site=None, gate=None)
     with TestClient(create_app(folder, plugins)) as client:
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         board = client.get("/api/v1/board", headers={"Authorization": f"Bearer {token}"})
@@ -253,26 +295,65 @@ def test_hook_kexie_cli_commands(run, register):
     assert "hello" in run("--help").output
 
 
-def test_hook_kexie_store_migrations(make_event, run, register):
+def test_hook_kexie_store_migrations(make_event, run, register, plugins, tmp_path):
+    folder = tmp_path / "tables-migrations"
+    write_revision(folder, "tables", 1, 'op.create_table("things", sa.Column("name", sa.Text))')
+    write_revision(folder, "tables", 2, 'op.add_column("things", sa.Column("size", sa.Integer))')
+
     class Tables:
         @hookimpl
         def kexie_store_migrations(self):
-            return [
-                Migration("tables", 2, "ALTER TABLE tables_things ADD COLUMN size INTEGER"),
-                Migration("tables", 1, "CREATE TABLE tables_things (name TEXT)"),
-            ]
+            return [MigrationScripts("tables", folder)]
 
     register(Tables(), "tables")
-    folder = make_event()
-    assert run("status", folder).exit_code == 0
-    assert run("status", folder).exit_code == 0  # migrations run once, not twice
-    import sqlite3
-
-    with sqlite3.connect(folder / "event.db") as db:
-        columns = [row[1] for row in db.execute("PRAGMA table_info(tables_things)")]
-        applied = db.execute("SELECT version FROM schema_migrations WHERE owner='tables'")
-        assert sorted(row[0] for row in applied) == [1, 2]
+    event_folder = make_event()
+    assert run("status", event_folder).exit_code == 0
+    assert run("status", event_folder).exit_code == 0  # revisions run once, not twice
+    event = load_event(event_folder, plugins)
+    with open_event_store(event, plugins) as store, store.reading() as db:
+        columns = [column["name"] for column in inspect(db).get_columns("things")]
+        applied = db.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     assert columns == ["name", "size"]
+    assert "tables_0002" in applied and "tables_0001" not in applied
+
+
+def test_hook_kexie_config_section(make_event, run, register):
+    class Telescopes:
+        """Declares [plugins.telescopes] once; its hooks get the parsed section as ``config``."""
+
+        parsed = 0
+
+        @hookimpl
+        def kexie_config_section(self):
+            def read(reader, event):
+                Telescopes.parsed += 1
+                return {"count": reader.integer("count", required=True, minimum=1)}
+
+            return PluginSection(read)
+
+        @hookimpl
+        def kexie_status(self, event, config):
+            yield StatusLine(f"{config['count']} telescopes", "ok")
+
+    register(Telescopes(), "telescopes")
+    folder = make_event()
+    without = json.loads(run("status", folder, "--json").output)["status"]
+    assert not [line for line in without if line["plugin"] == "telescopes"]  # not called
+
+    with (folder / "event.toml").open("a", encoding="utf-8") as file:
+        file.write("\n[plugins.telescopes]\ncount = 0\ncolour = 1\n")
+    broken = run("check", folder)
+    assert broken.exit_code == 2
+    assert f"event.toml:{line_of(folder, 'count = 0')}: plugins.telescopes.count:" in broken.output
+    assert f"event.toml:{line_of(folder, 'colour')}: plugins.telescopes.colour: unknown key" in (
+        broken.output
+    )
+
+    edit(folder, "count = 0\ncolour = 1", "count = 6")
+    Telescopes.parsed = 0
+    status = json.loads(run("status", folder, "--json").output)["status"]
+    assert {"text": "6 telescopes", "level": "ok", "plugin": "telescopes"} in status
+    assert Telescopes.parsed == 1  # parsed once when the event was loaded, not per hook
 
 
 def test_hook_kexie_status(make_event, run, register):
@@ -371,12 +452,26 @@ def test_duplicate_template_names_are_a_plugin_error(run, register):
     assert "'copycat'" in result.output
 
 
-def test_builtins_are_entry_points_too():
+BUILT_IN = {
+    "event-templates": "kexie_event_templates",
+    "event-dates": "kexie_plugins.event_dates",
+    "documents": "kexie_plugins.documents",
+    "qr-checkin": "kexie_plugins.qr_checkin",
+    "eclipse-glasses": "kexie_plugins.eclipse_glasses",
+    "display-boards": "kexie_plugins.display_boards",
+    "emergency-plan": "kexie_plugins.emergency_plan",
+    "observation": "kexie_plugins.observation",
+    "registration": "kexie_plugins.registration",
+}
+
+
+def test_builtins_are_entry_points_like_any_plugin():
     from importlib.metadata import entry_points
 
     declared = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    for name, module in DEFAULT_PLUGINS:
-        assert declared.get(name) == module
+    assert {name: declared.get(name) for name in BUILT_IN} == BUILT_IN
+    described = {info.name: info.builtin for info in Plugins.load(environ={}).describe()}
+    assert {name: described.get(name) for name in BUILT_IN} == dict.fromkeys(BUILT_IN, True)
 
 
 def test_disable_and_load_only():
@@ -441,8 +536,8 @@ def test_installed_plugin_is_listed_and_its_hooks_called(installed_example, make
     assert info["version"] == "0.3.0"
     assert info["builtin"] is False
     assert info["hooks"] == [
-        "kexie_check_event",
         "kexie_cli_commands",
+        "kexie_config_section",
         "kexie_gate",
         "kexie_status",
     ]

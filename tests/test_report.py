@@ -11,13 +11,22 @@ from collections import Counter
 import docx
 import pytest
 
-from kexie_events.store import EventStore
+from kexie_events.eventfile import load_event
+from kexie_events.plugins import Plugins
+from kexie_events.store import EventStore, open_event_store
 from kexie_plugins.qr_checkin.admission import Gatekeeper
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
 from conftest import edit
 
 CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def store_of(folder) -> EventStore:
+    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
+    tables; close it after use."""
+    plugins = Plugins.load(environ={})
+    return open_event_store(load_event(folder, plugins), plugins)
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -40,12 +49,12 @@ def science_day(make_event, run):
         "minzu-primary",
     )
     run("tickets", "issue", folder, "--count", "4", "--audience", "farmers", "--site", "dahe-town")
-    with EventStore.open(folder / "event.db") as store:
+    with store_of(folder) as store:
         keeper = Gatekeeper(verifier_for(store), CST, "zh", "daily")
 
         def scan(code, gate, site, when, by="黄丽"):
             return keeper.check_in(
-                store.connection,
+                store,
                 code=code,
                 scan_id=uuid.uuid4().hex,
                 gate=gate,
@@ -71,7 +80,7 @@ def science_day(make_event, run):
                 ("dahe-town", "集镇广场") if day == 26 else ("chengguan-community", "广场入口")
             )
             keeper.headcount(
-                store.connection,
+                store,
                 audience=audience,
                 delta=delta,
                 gate=gate,

@@ -13,15 +13,17 @@ import csv
 import io
 import json
 import re
-import sqlite3
 import time
 import tracemalloc
 import zipfile
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import text
 
 from kexie_events import table_import
+from kexie_events.eventfile import load_event
+from kexie_events.store import open_event_store
 from kexie_events.table_import import Column, read_table
 from kexie_plugins.eclipse_glasses.glasses import read_allocations
 
@@ -120,15 +122,18 @@ EXPECTED_PEOPLE = [
 ]
 
 
-def people(folder):
-    with sqlite3.connect(folder / "event.db") as db:
-        return db.execute(
-            "SELECT name, phone, audience, site FROM qr_tickets ORDER BY number"
-        ).fetchall()
+_PEOPLE = text("SELECT name, phone, audience, site FROM qr_tickets ORDER BY number")
+
+
+def people(folder, plugins):
+    with open_event_store(load_event(folder, plugins), plugins) as store, store.reading() as db:
+        return [tuple(row) for row in db.execute(_PEOPLE)]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_the_same_registrations_import_alike_from_every_format(make_event, run, tmp_path, fmt):
+def test_the_same_registrations_import_alike_from_every_format(
+    make_event, run, tmp_path, fmt, plugins
+):
     folder = make_event("solar-eclipse-observation", "zh")
     path = save(
         tmp_path / "报名表",
@@ -140,7 +145,7 @@ def test_the_same_registrations_import_alike_from_every_format(make_event, run, 
     result = run("tickets", "import", folder, path)
     assert result.exit_code == 0, result.output
     assert "imported 4 registrations: 000001–000004" in result.output
-    assert people(folder) == EXPECTED_PEOPLE
+    assert people(folder, plugins) == EXPECTED_PEOPLE
     assert f"warning: {path}:2: columns '序号', '备注' not imported" in result.output
     if fmt == "gb18030":
         assert f"note: {path}: read as GB18030" in result.output
@@ -148,7 +153,9 @@ def test_the_same_registrations_import_alike_from_every_format(make_event, run, 
         assert f'note: {path}: read as UTF-16 ("Unicode text")' in result.output
 
 
-def test_a_registration_mistake_is_reported_on_the_row_excel_shows(make_event, run, tmp_path):
+def test_a_registration_mistake_is_reported_on_the_row_excel_shows(
+    make_event, run, tmp_path, plugins
+):
     folder = make_event("solar-eclipse-observation", "zh")
     rows = [
         ["姓名", "手机", "人群", "场地"],
@@ -168,7 +175,7 @@ def test_a_registration_mistake_is_reported_on_the_row_excel_shows(make_event, r
     assert f"{path}:6: '王小明' is listed twice (first on row 3)" in result.output
     assert f"{path}:7: no site '广场'" in result.output
     assert result.output.rstrip().endswith("nothing was imported")
-    assert people(folder) == []
+    assert people(folder, plugins) == []
 
 
 # --- allocations of eclipse glasses ---------------------------------------------------------
@@ -345,7 +352,7 @@ def test_other_spreadsheet_formats_are_refused_with_what_to_do(
     )
 
 
-def test_a_damaged_utf8_file_is_not_guessed_to_be_gb18030(make_event, run, tmp_path):
+def test_a_damaged_utf8_file_is_not_guessed_to_be_gb18030(make_event, run, tmp_path, plugins):
     folder = make_event("solar-eclipse-observation", "zh")
     data = bytearray("姓名,手机\n王小明,13910002000\n李华,13910002001\n".encode())
     data[data.index("李".encode())] = 0xFF  # one byte lost its way
@@ -354,7 +361,7 @@ def test_a_damaged_utf8_file_is_not_guessed_to_be_gb18030(make_event, run, tmp_p
     result = run("tickets", "import", folder, path)
     assert result.exit_code == 2
     assert f"{path}:3: not UTF-8 text (a damaged character)" in result.output
-    assert people(folder) == []
+    assert people(folder, plugins) == []
 
 
 # --- files too large to read ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl, inputs, volunteers
+from kexie_events import hookimpl, inputs
 from kexie_events.errors import KexieError
 from kexie_events.i18n import date_text, pick
 from kexie_events.model import MaterialLine
@@ -18,13 +18,14 @@ from kexie_events.records import (
     Attendance,
     Blocker,
     Document,
+    PluginSection,
     ReportSection,
     StatusLine,
     Table,
     VolunteerAction,
 )
-from kexie_plugins.display_boards.planning import MIGRATIONS, NAME, read_plan
-from kexie_plugins.display_boards.records import record, recorded
+from kexie_plugins.display_boards import ledger
+from kexie_plugins.display_boards.planning import NAME, read_plan
 
 TEMPLATES = (Path(__file__).parent / "templates",)
 
@@ -32,22 +33,19 @@ TEMPLATES = (Path(__file__).parent / "templates",)
 @hookimpl
 def kexie_store_migrations():
     """Quantities handed out or shown."""
-    return MIGRATIONS
+    return ledger.migrations()
 
 
 @hookimpl
-def kexie_check_event(event):
-    """Check items, boards and the rotation."""
-    return read_plan(event)[1] if event.uses(NAME) else []
+def kexie_config_section():
+    """``[plugins.display-boards]``: items, boards and the rotation, checked as they are read."""
+    return PluginSection(read_plan)
 
 
 @hookimpl
-def kexie_status(event, store):
+def kexie_status(event, config, store):
     """Ordered against plan, item by item."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
-    short = [i for i in plan.items if i.ordered < i.order_quantity]
+    short = [i for i in config.items if i.ordered < i.order_quantity]
     lang = event.lang
     if short:
         names = (
@@ -60,19 +58,19 @@ def kexie_status(event, store):
         yield StatusLine(
             pick(
                 lang,
-                f"物资{len(plan.items)}项均已按计划订制",
-                f"all {len(plan.items)} material items ordered",
+                f"物资{len(config.items)}项均已按计划订制",
+                f"all {len(config.items)} material items ordered",
             ),
             "ok",
         )
 
 
 @hookimpl
-def kexie_gate(event, next_phase):
+def kexie_gate(event, config, next_phase):
     """No launch while an item is ordered below plan."""
-    if not event.uses(NAME) or next_phase != "launch":
+    if next_phase != "launch":
         return
-    for item in read_plan(event)[0].items:
+    for item in config.items:
         if item.ordered < item.order_quantity:
             yield Blocker(
                 pick(
@@ -84,23 +82,18 @@ def kexie_gate(event, next_phase):
 
 
 @hookimpl
-def kexie_materials(event):
+def kexie_materials(event, config):
     """One line per item, site and day."""
-    if not event.uses(NAME):
-        return
-    for item in read_plan(event)[0].items:
+    for item in config.items:
         for (site, day), quantity in sorted(item.per_site_day.items()):
             yield MaterialLine(item.name, quantity, item.unit, site=site, day=day, note=item.size)
 
 
 @hookimpl
-def kexie_documents(event):
+def kexie_documents(event, config):
     """Print order, packing lists per site, board rotation and transport plan."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     lang = event.lang
-    context = {"plan": plan}
+    context = {"plan": config}
     yield Document(
         "print-order",
         pick(lang, "印制清单", "Print order"),
@@ -119,7 +112,7 @@ def kexie_documents(event):
         description=pick(lang, "每个场地每天带什么", "What goes to each site, each day"),
         order=41,
     )
-    if plan.boards:
+    if config.boards:
         yield Document(
             "board-rotation",
             pick(lang, "展板轮展和运输计划", "Board rotation"),
@@ -134,11 +127,8 @@ def kexie_documents(event):
 
 
 @hookimpl
-def kexie_volunteer_actions(event):
+def kexie_volunteer_actions(event, config):
     """Volunteers record leaflets and readers handed out at their site."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     lang = event.lang
 
     label = pick(lang, "数量", "quantity")
@@ -148,11 +138,11 @@ def kexie_volunteer_actions(event):
         choice = inputs.one_of(
             call.data.get("choice"),
             "choice",
-            (i.id for i in plan.items),
+            (i.id for i in config.items),
             lang=lang,
             label=pick(lang, "物资", "item"),
         )
-        item = plan.item(choice)
+        item = config.item(choice)
         quantity = inputs.whole_number(
             call.data.get("quantity"), "quantity", lang=lang, label=label
         )
@@ -163,10 +153,10 @@ def kexie_volunteer_actions(event):
                 "site", pick(lang, f"没有场地“{call.site}”", f"no site {call.site!r}")
             )
         day = call.at.astimezone(call.event.tz).date()
-        record(call.store, item, call.site, day, quantity, by=call.volunteer.name)
+        ledger.record(call.store, item.id, call.site, day, quantity, by=call.volunteer.name)
         return pick(lang, f"已登记{item.name}{quantity}", f"{quantity} {item.name} recorded")
 
-    choices = tuple((i.id, i.name) for i in plan.items)
+    choices = tuple((i.id, i.name) for i in config.items)
     yield VolunteerAction(
         "materials",
         pick(lang, "登记资料发放", "Materials handed out"),
@@ -181,10 +171,7 @@ def kexie_volunteer_actions(event):
 @hookimpl
 def kexie_attendance(event, store):
     """Who recorded materials handed out on the event's days (volunteers on duty only)."""
-    if not event.uses(NAME):
-        return []
-    records = "SELECT by, at FROM materials_records"
-    return [Attendance(volunteers=volunteers.on_duty(event, store.connection, records))]
+    return [Attendance(volunteers=ledger.on_duty(event, store))]
 
 
 @hookimpl
@@ -196,16 +183,13 @@ def kexie_cli_commands():
 
 
 @hookimpl
-def kexie_report_sections(event, store):
+def kexie_report_sections(event, config, store):
     """Planned against handed out, per item, site and day."""
-    if not event.uses(NAME):
-        return
     lang = event.lang
-    plan = read_plan(event)[0]
-    done = recorded(store)
+    done = ledger.recorded(store)
     per_item = {}
     rows = []
-    for item in plan.items:
+    for item in config.items:
         actual = {k: v for k, v in done.items() if k[0] == item.id}
         per_item[item.id] = {
             "name": item.name,

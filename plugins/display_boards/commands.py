@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from kexie_events.cli import default_user, event_dir, now_during, open_event
 from kexie_events.errors import UsageError
 from kexie_events.fields import suggest
+from kexie_events.plugin_cli import default_user, event_dir, now_during, open_event
 
 
 @click.group()
@@ -32,13 +32,13 @@ def materials() -> None:
 @click.pass_context
 def record_command(ctx, directory: Path, item: str, quantity: int, site: str, day, by) -> None:
     """Record ITEM (id or name) handed out or shown at a site on a day."""
-    from kexie_plugins.display_boards.planning import NAME, read_plan
-    from kexie_plugins.display_boards.records import record
+    from kexie_plugins.display_boards.ledger import record
+    from kexie_plugins.display_boards.planning import NAME
 
     _plugins, event, store = open_event(ctx, directory)
-    if not event.uses(NAME):
+    if NAME not in event.configs:
         raise UsageError(f"the event has no [plugins.{NAME}] section")
-    plan = read_plan(event)[0]
+    plan = event.configs[NAME]
     found = plan.item(item)
     if found is None:
         raise UsageError(f"no item {item!r}{suggest(item, [i.id for i in plan.items])}")
@@ -48,5 +48,5 @@ def record_command(ctx, directory: Path, item: str, quantity: int, site: str, da
         raise UsageError("--quantity must be at least 1")
     with store:
         day_value = day.date() if day else now_during(event, "--date").date()
-        record(store, found, site, day_value, quantity, by=by)
+        record(store, found.id, site, day_value, quantity, by=by)
     click.echo(f"recorded {quantity} {found.name} at {site} on {day_value}")

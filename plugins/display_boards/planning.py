@@ -16,33 +16,13 @@ from collections import defaultdict
 
 import attrs
 
-from kexie_events.errors import Problem
 from kexie_events.fields import TableReader, suggest
 from kexie_events.model import Event
-from kexie_events.records import Migration
 
 NAME = "display-boards"
 KINDS = ("board", "wall-chart", "leaflet", "reader", "banner", "poster", "other")
 #: Kinds that are shown and move on to the next site; the rest are handed out and used up.
 SHOWN = ("board", "wall-chart", "banner", "poster")
-
-MIGRATIONS = (
-    Migration(
-        NAME,
-        1,
-        """
-        CREATE TABLE materials_records (
-            id INTEGER PRIMARY KEY,
-            item TEXT NOT NULL,
-            site TEXT NOT NULL,
-            day TEXT NOT NULL,
-            quantity INTEGER NOT NULL,
-            at TEXT NOT NULL,
-            by TEXT NOT NULL
-        );
-        """,
-    ),
-)
 
 
 @attrs.frozen
@@ -96,7 +76,8 @@ class Move:
 
 @attrs.frozen
 class MaterialsPlan:
-    """Every item, the boards with their topics, and the rotation."""
+    """Every item, the boards with their topics, and the rotation: ``[plugins.display-boards]``
+    as read, which the plugin's hooks get as ``config``."""
 
     items: tuple[Item, ...]
     boards: dict[str, str]
@@ -172,9 +153,8 @@ def _spread(total: int, weights: dict) -> dict:
     return result
 
 
-def read_plan(event: Event) -> tuple[MaterialsPlan, list[Problem]]:
-    """The materials plan and the problems in the section."""
-    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+def read_plan(reader: TableReader, event: Event) -> MaterialsPlan:
+    """The materials plan, from the section ``reader`` reads (which keeps its problems)."""
     pairs = site_days(event)
     sites = {s.id for s in event.sites}
     boards: dict[str, str] = {}
@@ -260,5 +240,4 @@ def read_plan(event: Event) -> tuple[MaterialsPlan, list[Problem]]:
             )
         )
         table.finish()
-    reader.finish()
-    return MaterialsPlan(tuple(items), boards, rotation, tuple(pairs)), reader.problems
+    return MaterialsPlan(tuple(items), boards, rotation, tuple(pairs))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl, inputs, volunteers
+from kexie_events import hookimpl, inputs
 from kexie_events.errors import KexieError
 from kexie_events.i18n import count_text, pick
 from kexie_events.model import MaterialLine
@@ -18,16 +18,17 @@ from kexie_events.records import (
     Blocker,
     BoardTile,
     Document,
+    PluginSection,
     ReportSection,
     StatusLine,
     Table,
     VolunteerAction,
 )
+from kexie_plugins.eclipse_glasses import ledger
 from kexie_plugins.eclipse_glasses.glasses import (
-    MIGRATIONS,
     NAME,
+    allocation_problems,
     hand_out,
-    handed_out,
     read_plan,
 )
 
@@ -46,80 +47,76 @@ def _local_type(event) -> str | None:
 @hookimpl
 def kexie_store_migrations():
     """The handouts table."""
-    return MIGRATIONS
+    return ledger.migrations()
 
 
 @hookimpl
-def kexie_check_event(event):
-    """Check the section and every row of the allocations CSV."""
-    return read_plan(event)[1] if event.uses(NAME) else []
+def kexie_config_section():
+    """``[plugins.eclipse-glasses]``, read into a :class:`GlassesPlan` with its allocations."""
+    return PluginSection(read_plan)
 
 
 @hookimpl
-def kexie_status(event, store):
+def kexie_check_event(config):
+    """Every row of the allocations file (the section itself is checked as it is read)."""
+    return allocation_problems(config)
+
+
+@hookimpl
+def kexie_status(event, config, store):
     """Stock, plan and what has gone out."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
-    out = handed_out(store)["total"]
+    out = ledger.handed_out(store).total
     lang = event.lang
     yield StatusLine(
         pick(
             lang,
-            f"观测镜：库存{plan.stock}副，计划{plan.need}副（配发{len(plan.allocations)}个单位"
-            f"{plan.allocated}副，现场{plan.onsite_planned}副），已发放{out}副，"
-            f"剩余{plan.stock - out}副。",
-            f"glasses: stock {plan.stock}, planned {plan.need} ({plan.allocated} to "
-            f"{len(plan.allocations)} units, {plan.onsite_planned} on site), {out} handed out, "
-            f"{plan.stock - out} left.",
+            f"观测镜：库存{config.stock}副，计划{config.need}副（配发{len(config.allocations)}个单位"
+            f"{config.allocated}副，现场{config.onsite_planned}副），已发放{out}副，"
+            f"剩余{config.stock - out}副。",
+            f"glasses: stock {config.stock}, planned {config.need} ({config.allocated} to "
+            f"{len(config.allocations)} units, {config.onsite_planned} on site), {out} handed out, "
+            f"{config.stock - out} left.",
         ),
-        "warning" if plan.shortfall else "ok",
+        "warning" if config.shortfall else "ok",
     )
 
 
 @hookimpl
-def kexie_gate(event, next_phase):
+def kexie_gate(event, config, next_phase):
     """No launch while the plan needs more glasses than there are."""
-    if not event.uses(NAME) or next_phase != "launch":
+    if next_phase != "launch":
         return
-    plan = read_plan(event)[0]
-    if plan.shortfall:
+    if config.shortfall:
         yield Blocker(
             pick(
                 event.lang,
-                f"观测镜不足：计划需要{plan.need}副，库存{plan.stock}副，缺{plan.shortfall}副",
-                f"not enough eclipse glasses: the plan needs {plan.need}, "
-                f"the stock is {plan.stock}, {plan.shortfall} short",
+                f"观测镜不足：计划需要{config.need}副，库存{config.stock}副，缺{config.shortfall}副",
+                f"not enough eclipse glasses: the plan needs {config.need}, "
+                f"the stock is {config.stock}, {config.shortfall} short",
             )
         )
 
 
 @hookimpl
-def kexie_materials(event):
+def kexie_materials(event, config):
     """The glasses as a material line."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     yield MaterialLine(
         pick(event.lang, "日食观测镜（ISO 12312-2）", "Eclipse glasses (ISO 12312-2)"),
-        plan.stock,
+        config.stock,
         pick(event.lang, "副", "pairs"),
         note=pick(
             event.lang,
-            f"配发{len(plan.allocations)}个单位，余量现场发放",
-            f"{len(plan.allocations)} units, the rest on site",
+            f"配发{len(config.allocations)}个单位，余量现场发放",
+            f"{len(config.allocations)} units, the rest on site",
         ),
     )
 
 
 @hookimpl
-def kexie_documents(event):
+def kexie_documents(event, config):
     """Distribution plan, receipts, handout plan per gate, eye-safety sheet."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     lang = event.lang
-    context = {"plan": plan, "local_type": _local_type(event)}
+    context = {"plan": config, "local_type": _local_type(event)}
     yield Document(
         "glasses-distribution",
         pick(lang, "观测镜配发计划", "Glasses distribution plan"),
@@ -159,10 +156,8 @@ def kexie_documents(event):
 
 
 @hookimpl
-def kexie_volunteer_actions(event):
+def kexie_volunteer_actions(event, config):
     """Volunteers record glasses handed out at their gate."""
-    if not event.uses(NAME):
-        return
     lang = event.lang
 
     label = pick(lang, "发放副数", "pairs")
@@ -172,11 +167,10 @@ def kexie_volunteer_actions(event):
         pairs = inputs.whole_number(call.data.get("pairs"), "pairs", lang=lang, label=label)
         if not call.gate:
             raise KexieError(pick(lang, "请先选择入口", "choose your gate first"))
-        plan = read_plan(call.event)[0]
         left = hand_out(
             call.event,
             call.store,
-            plan,
+            config,
             pairs,
             by=call.volunteer.name,
             gate=call.gate,
@@ -200,22 +194,16 @@ def kexie_volunteer_actions(event):
 @hookimpl
 def kexie_attendance(event, store):
     """Who handed out glasses at a gate on the event's days (volunteers on duty only)."""
-    if not event.uses(NAME):
-        return []
-    records = "SELECT by, at FROM glasses_handouts WHERE gate IS NOT NULL"
-    return [Attendance(volunteers=volunteers.on_duty(event, store.connection, records))]
+    return [Attendance(volunteers=ledger.on_duty(event, store))]
 
 
 @hookimpl
-def kexie_board_tiles(event, store):
+def kexie_board_tiles(event, config, store):
     """Pairs of glasses left, for the live board: amber under a tenth of the stock, red at 0."""
-    if not event.uses(NAME):
-        return
     lang = event.lang
-    plan = read_plan(event)[0]
-    given = handed_out(store)["total"]
-    left = plan.stock - given
-    level = "alert" if left <= 0 else "warning" if left < plan.stock / 10 else "ok"
+    given = ledger.handed_out(store).total
+    left = config.stock - given
+    level = "alert" if left <= 0 else "warning" if left < config.stock / 10 else "ok"
     yield BoardTile(
         "glasses-left",
         pick(lang, "观测镜剩余（副）", "Glasses left (pairs)"),
@@ -223,8 +211,8 @@ def kexie_board_tiles(event, store):
         (
             pick(
                 lang,
-                f"库存{count_text(plan.stock, lang)}副，已发放{count_text(given, lang)}副",
-                f"{count_text(given, lang)} of {count_text(plan.stock, lang)} handed out",
+                f"库存{count_text(config.stock, lang)}副，已发放{count_text(given, lang)}副",
+                f"{count_text(given, lang)} of {count_text(config.stock, lang)} handed out",
             ),
         ),
         level,
@@ -241,29 +229,26 @@ def kexie_cli_commands():
 
 
 @hookimpl
-def kexie_report_sections(event, store):
+def kexie_report_sections(event, config, store):
     """Pairs per unit and gate, on-site total, remaining stock, shortfall."""
-    if not event.uses(NAME):
-        return
     lang = event.lang
-    plan = read_plan(event)[0]
-    out = handed_out(store)
-    onsite = sum(out["per_gate"].values())
-    collected = sum(out["per_unit"].values())
+    out = ledger.handed_out(store)
+    onsite = sum(out.per_gate.values())
+    collected = sum(out.per_unit.values())
     figures = {
-        "stock": plan.stock,
-        "planned": plan.need,
-        "allocated": plan.allocated,
-        "units": len(plan.allocations),
+        "stock": config.stock,
+        "planned": config.need,
+        "allocated": config.allocated,
+        "units": len(config.allocations),
         "collected_by_units": collected,
         "onsite": onsite,
-        "handed_out": out["total"],
-        "remaining": plan.stock - out["total"],
-        "shortfall": plan.shortfall,
-        "per_gate": out["per_gate"],
-        "per_unit": out["per_unit"],
+        "handed_out": out.total,
+        "remaining": config.stock - out.total,
+        "shortfall": config.shortfall,
+        "per_gate": out.per_gate,
+        "per_unit": out.per_unit,
     }
-    units_collected = sum(1 for a in plan.allocations if out["per_unit"].get(a.name))
+    units_collected = sum(1 for a in config.allocations if out.per_unit.get(a.name))
     zh, en = [], []
     if collected:
         zh.append(f"向{units_collected}个单位配发{collected}副")
@@ -271,20 +256,20 @@ def kexie_report_sections(event, store):
     if onsite:
         zh.append(f"现场发放{onsite}副")
         en.append(f"{onsite} on site")
-    left = plan.stock - out["total"]
+    left = config.stock - out.total
     text = ()
-    if out["total"]:
+    if out.total:
         text = (
             pick(
                 lang,
-                f"共发放日食观测镜{out['total']}副（{'，'.join(zh)}），剩余{left}副。",
-                f"{out['total']} pairs of eclipse glasses were handed out "
+                f"共发放日食观测镜{out.total}副（{'，'.join(zh)}），剩余{left}副。",
+                f"{out.total} pairs of eclipse glasses were handed out "
                 f"({' and '.join(en)}); {left} are left.",
             ),
         )
-    unit_rows = tuple((a.name, a.pairs, out["per_unit"].get(a.name, 0)) for a in plan.allocations)
+    unit_rows = tuple((a.name, a.pairs, out.per_unit.get(a.name, 0)) for a in config.allocations)
     gate_rows = tuple(
-        (g, planned, out["per_gate"].get(g, 0)) for g, planned in plan.per_gate.items()
+        (g, planned, out.per_gate.get(g, 0)) for g, planned in config.per_gate.items()
     )
     tables = (
         Table(
@@ -312,10 +297,8 @@ def kexie_report_sections(event, store):
 
 
 @hookimpl
-def kexie_public_notes(event):
+def kexie_public_notes(event, config):
     """The eye-safety rule and how to get glasses, for the public notice."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.eclipse_glasses.notice import public_notes
 
-    return public_notes(event, read_plan(event)[0], _local_type(event))
+    return public_notes(event, config, _local_type(event))

@@ -6,9 +6,18 @@ from pathlib import Path
 
 import click
 
-from kexie_events.cli import default_user, event_dir, open_event, plugins_of
 from kexie_events.errors import UsageError
 from kexie_events.eventfile import load_event
+from kexie_events.plugin_cli import default_user, event_dir, open_event, plugins_of
+
+
+def _plan(event):
+    """The event's glasses plan (its section as read); a usage error without the section."""
+    from kexie_plugins.eclipse_glasses.glasses import NAME
+
+    if NAME not in event.configs:
+        raise UsageError(f"the event has no [plugins.{NAME}] section")
+    return event.configs[NAME]
 
 
 @click.group()
@@ -26,13 +35,12 @@ def import_command(ctx, directory: Path, file: Path, sheet) -> None:
 
     Columns: name, contact, phone, pairs (or 单位名称, 联系人, 电话, 数量); see docs/logistics.md.
     """
-    from kexie_plugins.eclipse_glasses.glasses import NAME, import_allocations
+    from kexie_plugins.eclipse_glasses.glasses import import_allocations
 
     # The allocations being replaced may be the broken ones: do not let them stop the fix.
     event = load_event(directory, plugins_of(ctx), plugin_checks=False)
-    if not event.uses(NAME):
-        raise UsageError(f"the event has no [plugins.{NAME}] section")
-    found, changed = import_allocations(event, file, sheet=sheet)
+    plan = _plan(event)
+    found, changed = import_allocations(event, plan, file, sheet=sheet)
     for note in found.notes:
         click.echo(f"note: {note}", err=True)
     for warning in found.warnings:
@@ -54,13 +62,14 @@ def import_command(ctx, directory: Path, file: Path, sheet) -> None:
 @click.pass_context
 def handout_command(ctx, directory: Path, pairs: int, gate, unit, site, by) -> None:
     """Record glasses handed out at a gate or collected by a unit."""
-    from kexie_plugins.eclipse_glasses.glasses import NAME, hand_out, read_plan
+    from kexie_plugins.eclipse_glasses.glasses import hand_out
 
     _plugins, event, store = open_event(ctx, directory)
-    if not event.uses(NAME):
-        raise UsageError(f"the event has no [plugins.{NAME}] section")
+    try:
+        plan = _plan(event)
+    except UsageError:
+        store.close()
+        raise
     with store:
-        left = hand_out(
-            event, store, read_plan(event)[0], pairs, by=by, gate=gate, unit=unit, site=site
-        )
+        left = hand_out(event, store, plan, pairs, by=by, gate=gate, unit=unit, site=site)
     click.echo(f"{pairs} pairs recorded; {left} left")

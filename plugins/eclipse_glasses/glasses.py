@@ -19,33 +19,13 @@ from kexie_events.errors import KexieError, Problem, UsageError
 from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import pick
 from kexie_events.model import Event
-from kexie_events.records import Migration
 from kexie_events.store import EventStore, now
 from kexie_events.table_import import Column, ImportRefused, is_workbook, read_table
 from kexie_events.xlsx_export import workbook_bytes
+from kexie_plugins.eclipse_glasses import ledger
 
 NAME = "eclipse-glasses"
 DEFAULT_ALLOCATIONS = "glasses-allocations.csv"
-
-MIGRATIONS = (
-    Migration(
-        NAME,
-        1,
-        """
-        CREATE TABLE glasses_handouts (
-            id INTEGER PRIMARY KEY,
-            unit TEXT,
-            gate TEXT,
-            site TEXT,
-            pairs INTEGER NOT NULL CHECK (pairs > 0),
-            at TEXT NOT NULL,
-            by TEXT NOT NULL,
-            note TEXT,
-            CHECK ((unit IS NULL) <> (gate IS NULL))
-        );
-        """,
-    ),
-)
 
 
 @attrs.frozen
@@ -60,12 +40,16 @@ class Allocation:
 
 @attrs.frozen
 class GlassesPlan:
-    """The stock and where it is meant to go.
+    """The stock and where it is meant to go: ``[plugins.eclipse-glasses]`` as read, which the
+    plugin's hooks get as ``config``.
 
     Attributes:
         onsite_people: people expected to get glasses at the gates.
         onsite_planned: pairs for them, with pairs per person and the safety margin.
         per_gate: the on-site pairs split over the gates, ``{gate: pairs}``.
+        allocations_problems: what is wrong in the allocations file, one line each (its
+            good rows are in ``allocations``); reported by ``kexie check``.
+        allocations_warnings: what is odd in it.
     """
 
     stock: int
@@ -76,6 +60,8 @@ class GlassesPlan:
     onsite_planned: int
     per_gate: dict[str, int]
     allocations_file: str
+    allocations_problems: tuple[str, ...] = ()
+    allocations_warnings: tuple[str, ...] = ()
 
     @property
     def allocated(self) -> int:
@@ -152,23 +138,22 @@ def _split(total: int, gates: list[str]) -> dict[str, int]:
     return {gate: share + (1 if index < extra else 0) for index, gate in enumerate(gates)}
 
 
-def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
-    """The glasses plan of the event and the problems in its section or its CSV."""
-    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+def read_plan(reader: TableReader, event: Event) -> GlassesPlan:
+    """The glasses plan of the event, from its section and its allocations file.
+
+    Problems in the section go to ``reader``; the allocations file's are kept in the plan
+    (:func:`allocation_problems`), so that an event whose file is broken still loads for
+    ``kexie glasses import`` to replace it.
+    """
     stock = reader.integer("stock", 0, required=True)
     per_person = reader.number("pairs_per_person", 1.0, minimum=0, maximum=10)
     margin = reader.number("safety_margin", 0.05, minimum=0, maximum=1)
     onsite_people = reader.integer("onsite_people", event.expected_attendance)
     file_name = reader.text("allocations", DEFAULT_ALLOCATIONS) or DEFAULT_ALLOCATIONS
-    allocations: list[Allocation] = []
     path = event.folder / file_name
+    found = AllocationsFile((), (), ())
     if path.exists() or reader.has("allocations"):
         found = read_allocations(path)
-        allocations = list(found.units)
-        for error in found.problems:
-            reader.error("allocations", error)
-        for warning in found.warnings:
-            reader.warning("allocations", warning)
     onsite = math.ceil(onsite_people * per_person * (1 + margin))
     gates = [
         g
@@ -195,22 +180,31 @@ def read_plan(event: Event) -> tuple[GlassesPlan, list[Problem]]:
                 f"the on-site plan is {onsite}",
             ),
         )
-    reader.finish()
-    plan = GlassesPlan(
+    return GlassesPlan(
         stock,
         per_person,
         margin,
-        tuple(allocations),
+        found.units,
         onsite_people,
         onsite,
         per_gate or _split(onsite, gates),
         file_name,
+        found.problems,
+        found.warnings,
     )
-    return plan, reader.problems
+
+
+def allocation_problems(plan: GlassesPlan) -> list[Problem]:
+    """The allocations file's problems (errors and warnings), at the section's ``allocations``
+    key: every bad row with its line."""
+    key = ("plugins", NAME, "allocations")
+    return [Problem(key, error) for error in plan.allocations_problems] + [
+        Problem(key, warning, "warning") for warning in plan.allocations_warnings
+    ]
 
 
 def import_allocations(
-    event: Event, source: Path, *, sheet: str | None = None
+    event: Event, plan: GlassesPlan, source: Path, *, sheet: str | None = None
 ) -> tuple[AllocationsFile, bool]:
     """Check a file of units and make it the event's allocations, all or nothing.
 
@@ -224,7 +218,7 @@ def import_allocations(
         raise ImportRefused(found.problems)
     if not found.units:
         raise UsageError(f"{source}: no units in the file")
-    target = event.folder / read_plan(event)[0].allocations_file
+    target = event.folder / plan.allocations_file
     if is_workbook(source) == is_workbook(target) and sheet is None:
         data = source.read_bytes()
     else:
@@ -249,20 +243,6 @@ def import_allocations(
     return found, True
 
 
-def handed_out(store: EventStore) -> dict:
-    """Pairs handed out: total, per unit and per gate."""
-    rows = store.connection.execute(
-        "SELECT unit, gate, SUM(pairs) FROM glasses_handouts GROUP BY unit, gate"
-    ).fetchall()
-    per_unit = {unit: pairs for unit, gate, pairs in rows if unit is not None}
-    per_gate = {gate: pairs for unit, gate, pairs in rows if gate is not None}
-    return {
-        "total": sum(per_unit.values()) + sum(per_gate.values()),
-        "per_unit": per_unit,
-        "per_gate": per_gate,
-    }
-
-
 def hand_out(
     event: Event,
     store: EventStore,
@@ -284,20 +264,22 @@ def hand_out(
         raise UsageError(f"no unit {unit!r} in {plan.allocations_file}{suggest(unit, names)}")
     if gate is not None and gate not in {g for s in event.sites for g in s.gates}:
         raise UsageError(f"no gate {gate!r}")
-    with store.transaction() as db:
-        used = db.execute("SELECT COALESCE(SUM(pairs), 0) FROM glasses_handouts").fetchone()[0]
-        left = plan.stock - used
-        if pairs > left:
-            raise KexieError(
-                pick(
-                    event.lang,
-                    f"库存不足：只剩{left}副，不能发放{pairs}副",
-                    f"not enough glasses: {left} pairs left, cannot hand out {pairs}",
-                )
-            )
-        db.execute(
-            "INSERT INTO glasses_handouts (unit, gate, site, pairs, at, by)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (unit, gate, site, pairs, now().astimezone(event.tz).isoformat(), by),
+    try:
+        return ledger.hand_out(
+            store,
+            stock=plan.stock,
+            pairs=pairs,
+            at=now().astimezone(event.tz),
+            by=by,
+            unit=unit,
+            gate=gate,
+            site=site,
         )
-    return left - pairs
+    except ledger.OutOfStock as short:
+        raise KexieError(
+            pick(
+                event.lang,
+                f"库存不足：只剩{short.left}副，不能发放{pairs}副",
+                f"not enough glasses: {short.left} pairs left, cannot hand out {pairs}",
+            )
+        ) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexie_events import hookimpl, inputs, volunteers
+from kexie_events import hookimpl, inputs
 from kexie_events.errors import KexieError
 from kexie_events.i18n import pick
 from kexie_events.records import (
@@ -18,23 +18,23 @@ from kexie_events.records import (
     Blocker,
     BoardTile,
     Document,
+    PluginSection,
     ReportSection,
     StatusLine,
     Table,
     VolunteerAction,
 )
+from kexie_plugins.emergency_plan import ledger
+from kexie_plugins.emergency_plan.ledger import incidents, ticked
 from kexie_plugins.emergency_plan.plan import (
     INCIDENT_LABELS,
     INCIDENT_TYPES,
-    MIGRATIONS,
     NAME,
     PHASES,
-    incidents,
     log_incident,
     open_critical_before,
     read_plan,
     tick,
-    ticked,
 )
 
 TEMPLATES = (Path(__file__).parent / "templates",)
@@ -50,24 +50,21 @@ PHASE_LABELS = {
 @hookimpl
 def kexie_store_migrations():
     """Ticks and incidents."""
-    return MIGRATIONS
+    return ledger.migrations()
 
 
 @hookimpl
-def kexie_check_event(event):
-    """Check the section: list names, removed and added items, contacts, routes."""
-    return read_plan(event)[1] if event.uses(NAME) else []
+def kexie_config_section():
+    """``[plugins.emergency-plan]``: list names, removed and added items, contacts, routes."""
+    return PluginSection(read_plan)
 
 
 @hookimpl
-def kexie_status(event, store):
+def kexie_status(event, config, store):
     """Items done per phase, and open critical ones."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     state = ticked(store)
     for phase in PHASES:
-        items = [i for i in plan.items if i.phase == phase]
+        items = [i for i in config.items if i.phase == phase]
         if not items:
             continue
         done = sum(state.get(i.id, (False,))[0] for i in items)
@@ -95,12 +92,11 @@ def kexie_status(event, store):
 
 
 @hookimpl
-def kexie_gate(event, store, next_phase):
+def kexie_gate(event, config, store, next_phase):
     """Open critical items of earlier phases block ``launch`` and ``onsite``."""
-    if not event.uses(NAME) or next_phase not in ("launch", "onsite"):
+    if next_phase not in ("launch", "onsite"):
         return
-    plan = read_plan(event)[0]
-    for item in open_critical_before(plan, ticked(store), next_phase):
+    for item in open_critical_before(config, ticked(store), next_phase):
         # The id appears only in the command that ticks the item, where it is needed.
         command = f"kexie checklist DIR tick {item.id}"
         yield Blocker(
@@ -113,14 +109,11 @@ def kexie_gate(event, store, next_phase):
 
 
 @hookimpl
-def kexie_documents(event, store):
+def kexie_documents(event, config, store):
     """The emergency plan (应急预案) and printable checklists."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     lang = event.lang
     context = {
-        "plan": plan,
+        "plan": config,
         "phase_labels": {k: pick(lang, *v) for k, v in PHASE_LABELS.items()},
         "state": ticked(store),
     }
@@ -149,16 +142,13 @@ def kexie_documents(event, store):
 
 
 @hookimpl
-def kexie_volunteer_actions(event, store):
+def kexie_volunteer_actions(event, config, store):
     """Leads tick checklist items; every volunteer can log an incident."""
-    if not event.uses(NAME):
-        return
-    plan = read_plan(event)[0]
     state = ticked(store)
     lang = event.lang
     open_items = tuple(
         (i.id, f"{'★' if i.critical else ''}{i.text}")
-        for i in plan.items
+        for i in config.items
         if not state.get(i.id, (False,))[0]
     )
 
@@ -173,13 +163,13 @@ def kexie_volunteer_actions(event, store):
         item_id = inputs.one_of(
             call.data.get("choice"),
             "choice",
-            (i.id for i in plan.items),
+            (i.id for i in config.items),
             lang=lang,
             label=item_label,
         )
         if ticked(call.store).get(item_id, (False,))[0]:
             raise KexieError(pick(lang, "这一项已经勾选过了", "this item is already ticked"))
-        item = tick(call.store, plan, item_id, by=call.volunteer.name)
+        item = tick(call.store, config, item_id, by=call.volunteer.name)
         return pick(lang, f"已勾选：{item.text}", f"ticked: {item.text}")
 
     def do_incident(call):
@@ -229,24 +219,18 @@ def kexie_volunteer_actions(event, store):
 @hookimpl
 def kexie_attendance(event, store):
     """Who ticked checklist items or logged incidents on the event's days (volunteers only)."""
-    if not event.uses(NAME):
-        return []
-    records = "SELECT by, at FROM emergency_ticks UNION ALL SELECT by, at FROM emergency_incidents"
-    return [Attendance(volunteers=volunteers.on_duty(event, store.connection, records))]
+    return [Attendance(volunteers=ledger.on_duty(event, store))]
 
 
 @hookimpl
-def kexie_board_tiles(event, store):
+def kexie_board_tiles(event, config, store):
     """Open critical items due by now, and the incidents logged, for the live board."""
-    if not event.uses(NAME):
-        return
     lang = event.lang
-    plan = read_plan(event)[0]
     state = ticked(store)
     due = PHASES.index(store.phase())
     open_items = [
         i
-        for i in plan.items
+        for i in config.items
         if i.critical and PHASES.index(i.phase) <= due and not state.get(i.id, (False,))[0]
     ]
     yield BoardTile(
@@ -265,10 +249,10 @@ def kexie_board_tiles(event, store):
     logged = incidents(store)
     latest = []
     for entry in reversed(logged[-BOARD_LINES:]):
-        where = entry["gate"] or entry["site"] or ""
-        what = entry["what"] if len(entry["what"]) <= 24 else entry["what"][:23] + "…"
-        kind = pick(lang, *INCIDENT_LABELS[entry["type"]])
-        latest.append(f"{entry['at'][11:16]} {kind} {where} {what}".replace("  ", " "))
+        where = entry.gate or entry.site or ""
+        what = entry.what if len(entry.what) <= 24 else entry.what[:23] + "…"
+        kind = pick(lang, *INCIDENT_LABELS[entry.type])
+        latest.append(f"{entry.at[11:16]} {kind} {where} {what}".replace("  ", " "))
     yield BoardTile(
         "incidents",
         pick(lang, "突发事件", "Incidents"),
@@ -292,27 +276,24 @@ def kexie_cli_commands():
 
 
 @hookimpl
-def kexie_report_sections(event, store):
+def kexie_report_sections(event, config, store):
     """Completion per phase, open items, incidents."""
-    if not event.uses(NAME):
-        return
     lang = event.lang
-    plan = read_plan(event)[0]
     state = ticked(store)
     per_phase = {}
     for phase in PHASES:
-        items = [i for i in plan.items if i.phase == phase]
+        items = [i for i in config.items if i.phase == phase]
         if items:
             per_phase[phase] = {
                 "items": len(items),
                 "done": sum(state.get(i.id, (False,))[0] for i in items),
             }
-    open_items = [i.id for i in plan.items if not state.get(i.id, (False,))[0]]
+    open_items = [i.id for i in config.items if not state.get(i.id, (False,))[0]]
     logged = incidents(store)
     by_type = {
-        kind: n for kind in INCIDENT_TYPES if (n := sum(1 for i in logged if i["type"] == kind))
+        kind: n for kind in INCIDENT_TYPES if (n := sum(1 for i in logged if i.type == kind))
     }
-    total = len(plan.items)
+    total = len(config.items)
     done = total - len(open_items)
     figures = {
         "items": total,
@@ -352,7 +333,7 @@ def kexie_report_sections(event, store):
     if open_items:
         # Items by their text (★ critical), numbered as on the printed checklist; ids stay
         # in the figures, for programs.
-        in_print = [i for phase in PHASE_LABELS for i in plan.items if i.phase == phase]
+        in_print = [i for phase in PHASE_LABELS for i in config.items if i.phase == phase]
         numbers = {item.id: number for number, item in enumerate(in_print, start=1)}
         tables.append(
             Table(
@@ -390,12 +371,12 @@ def kexie_report_sections(event, store):
                 ),
                 tuple(
                     (
-                        i["at"][11:16],
-                        " ".join(filter(None, [i["site"], i["gate"]])),
-                        pick(lang, *INCIDENT_LABELS[i["type"]]),
-                        i["what"],
-                        i["done"],
-                        i["by"],
+                        i.at[11:16],
+                        " ".join(filter(None, [i.site, i.gate])),
+                        pick(lang, *INCIDENT_LABELS[i.type]),
+                        i.what,
+                        i.done,
+                        i.by,
                     )
                     for i in logged
                 ),

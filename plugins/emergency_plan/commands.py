@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from kexie_events.cli import default_user, event_dir, now_during, open_event, print_json
 from kexie_events.errors import UsageError
+from kexie_events.plugin_cli import default_user, event_dir, now_during, open_event, print_json
 
 
 @click.command()
@@ -21,12 +21,13 @@ from kexie_events.errors import UsageError
 @click.pass_context
 def checklist(ctx, directory: Path, action, item, note, by, as_json) -> None:
     """List the emergency checklist, or tick / untick ITEM."""
-    from kexie_plugins.emergency_plan.plan import NAME, read_plan, tick, ticked
+    from kexie_plugins.emergency_plan.ledger import ticked
+    from kexie_plugins.emergency_plan.plan import NAME, tick
 
     _plugins, event, store = open_event(ctx, directory)
-    if not event.uses(NAME):
+    if NAME not in event.configs:
         raise UsageError(f"the event has no [plugins.{NAME}] section")
-    plan = read_plan(event)[0]
+    plan = event.configs[NAME]
     with store:
         if action:
             if not item:
@@ -105,20 +106,19 @@ def incident_add(ctx, directory: Path, kind, what, done, site, gate, when, by) -
 @click.pass_context
 def incident_list(ctx, directory: Path, as_json: bool) -> None:
     """List the incidents logged so far."""
-    from kexie_plugins.emergency_plan.plan import incidents
+    import attrs
+
+    from kexie_plugins.emergency_plan.ledger import incidents
 
     _plugins, _event, store = open_event(ctx, directory)
     with store:
         found = incidents(store)
     if as_json:
-        print_json(found)
+        print_json([attrs.asdict(row) for row in found])
         return
     for row in found:
-        when = dt.datetime.fromisoformat(row["at"]).strftime("%m-%d %H:%M")
-        click.echo(
-            f"{when}  {row['type']:11} {row['site'] or '':10} {row['what']} → "
-            f"{row['done']} ({row['by']})"
-        )
+        when = dt.datetime.fromisoformat(row.at).strftime("%m-%d %H:%M")
+        click.echo(f"{when}  {row.type:11} {row.site or '':10} {row.what} → {row.done} ({row.by})")
 
 
 COMMANDS = (checklist, incident)

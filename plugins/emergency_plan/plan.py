@@ -9,13 +9,13 @@ from pathlib import Path
 
 import attrs
 
-from kexie_events.errors import KexieError, Problem
+from kexie_events.errors import KexieError
 from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import pick
 from kexie_events.lifecycle import PHASES
 from kexie_events.model import ChecklistItem, Event
-from kexie_events.records import Migration
 from kexie_events.store import EventStore, now
+from kexie_plugins.emergency_plan import ledger
 
 NAME = "emergency-plan"
 INCIDENT_TYPES = ("heat", "eye-injury", "lost-child", "injury", "crowding", "weather", "other")
@@ -28,33 +28,6 @@ INCIDENT_LABELS = {
     "weather": ("恶劣天气", "Bad weather"),
     "other": ("其他", "Other"),
 }
-
-MIGRATIONS = (
-    Migration(
-        NAME,
-        1,
-        """
-        CREATE TABLE emergency_ticks (
-            id INTEGER PRIMARY KEY,
-            item TEXT NOT NULL,
-            ticked INTEGER NOT NULL,
-            at TEXT NOT NULL,
-            by TEXT NOT NULL,
-            note TEXT
-        );
-        CREATE TABLE emergency_incidents (
-            id INTEGER PRIMARY KEY,
-            at TEXT NOT NULL,
-            site TEXT,
-            gate TEXT,
-            type TEXT NOT NULL,
-            what TEXT NOT NULL,
-            done TEXT NOT NULL,
-            by TEXT NOT NULL
-        );
-        """,
-    ),
-)
 
 
 @cache
@@ -83,7 +56,8 @@ class Route:
 
 @attrs.frozen
 class EmergencyPlan:
-    """The event's checklist (ready-made lists plus its own items), contacts and routes."""
+    """The event's checklist (ready-made lists plus its own items), contacts and routes:
+    ``[plugins.emergency-plan]`` as read, which the plugin's hooks get as ``config``."""
 
     lists: tuple[str, ...]
     items: tuple[ChecklistItem, ...]
@@ -108,9 +82,9 @@ def _deadline(event: Event, phase: str, days: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(17, 0), tzinfo=event.tz)
 
 
-def read_plan(event: Event) -> tuple[EmergencyPlan, list[Problem]]:
-    """The event's emergency plan and the problems found in its section."""
-    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+def read_plan(reader: TableReader, event: Event) -> EmergencyPlan:
+    """The event's emergency plan, from the section ``reader`` reads (which keeps its
+    problems)."""
     lang = event.lang
     known = library()["lists"]
     chosen = ("base", *reader.texts("checklists", choices=[k for k in known if k != "base"]))
@@ -170,7 +144,6 @@ def read_plan(event: Event) -> tuple[EmergencyPlan, list[Problem]]:
             )
         )
         table.finish()
-    reader.finish()
     routed = {route.site for route in routes}
     for site in event.sites:
         if site.id not in routed:
@@ -197,17 +170,7 @@ def read_plan(event: Event) -> tuple[EmergencyPlan, list[Problem]]:
     procedures = tuple(p for p in library()["procedures"] if set(p["lists"]) & set(chosen))
     order = {phase: index for index, phase in enumerate(PHASES)}
     ordered = sorted(items.values(), key=lambda i: (order[i.phase], i.deadline or event.start))
-    plan = EmergencyPlan(chosen, tuple(ordered), tuple(contacts), tuple(routes), procedures)
-    return plan, reader.problems
-
-
-def ticked(store: EventStore) -> dict[str, tuple[bool, str, str]]:
-    """Each item's latest state: (ticked, when, by)."""
-    rows = store.connection.execute(
-        "SELECT item, ticked, at, by FROM emergency_ticks WHERE id IN"
-        " (SELECT MAX(id) FROM emergency_ticks GROUP BY item)"
-    )
-    return {item: (bool(done), at, by) for item, done, at, by in rows}
+    return EmergencyPlan(chosen, tuple(ordered), tuple(contacts), tuple(routes), procedures)
 
 
 def tick(
@@ -221,14 +184,8 @@ def tick(
 ) -> ChecklistItem:
     """Tick (or untick) an item; both are recorded with who and when."""
     item = plan.item(item_id)
-    current = ticked(store).get(item_id, (False, "", ""))[0]
-    if current == done:
+    if not ledger.tick(store, item_id, done=done, at=now(), by=by, note=note):
         raise KexieError(f"{item_id!r} is already {'ticked' if done else 'open'}")
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO emergency_ticks (item, ticked, at, by, note) VALUES (?, ?, ?, ?, ?)",
-            (item_id, int(done), now().isoformat(), by, note),
-        )
     return item
 
 
@@ -267,19 +224,5 @@ def log_incident(
     if site is not None and site not in {s.id for s in event.sites}:
         raise KexieError(f"no site {site!r}")
     moment = (at or now()).astimezone(event.tz)
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT INTO emergency_incidents (at, site, gate, type, what, done, by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (moment.isoformat(), site, gate, kind, what.strip(), done.strip(), by),
-        )
-    return cursor.lastrowid
-
-
-def incidents(store: EventStore) -> list[dict]:
-    """Every incident, oldest first."""
-    rows = store.connection.execute(
-        "SELECT at, site, gate, type, what, done, by FROM emergency_incidents ORDER BY at, id"
-    )
-    keys = ("at", "site", "gate", "type", "what", "done", "by")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    incident = ledger.Incident(moment.isoformat(), site, gate, kind, what.strip(), done.strip(), by)
+    return ledger.log_incident(store, incident)

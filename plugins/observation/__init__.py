@@ -25,10 +25,11 @@ from kexie_events.i18n import (
     zone_text,
 )
 from kexie_events.model import ScheduleItem
-from kexie_events.records import Document, ReportSection, StatusLine, Table
+from kexie_events.records import Document, PluginSection, ReportSection, StatusLine, Table
 from kexie_plugins.observation.circumstances import (
     NAME,
     circumstances,
+    event_problems,
     observed_sites,
     read_config,
     record_window,
@@ -80,19 +81,17 @@ def local_type(event) -> LocalEclipse | None:
 
     ``None`` when the event computes no solar eclipse, or none is visible at its first site.
     """
-    if not event.uses(NAME):
+    config = event.configs.get(NAME)
+    if config is None or config.sky != "solar":
         return None
-    config = read_config(event)[0]
-    if config.sky != "solar":
-        return None
-    sites = observed_sites(event)
-    results = [(site, circumstances(event, site)) for site in sites]
+    sites = observed_sites(event, config)
+    results = [(site, circumstances(event, config, site)) for site in sites]
     if not results or results[0][1] is None or not results[0][1].type:
         return None
     lang = event.lang
     advice = []
     for site, result in results:
-        window = site_glasses_window(event, site)
+        window = site_glasses_window(event, config, site)
         sentence = glasses_advice(
             result.type if result is not None else None,
             window,
@@ -110,20 +109,24 @@ def local_type(event) -> LocalEclipse | None:
 
 
 @hookimpl
-def kexie_check_event(event):
+def kexie_config_section():
+    """``[plugins.observation]``: what sky, from which sites, with which Delta T."""
+    return PluginSection(read_config)
+
+
+@hookimpl
+def kexie_check_event(event, config):
     """Coordinates for every observed site; warnings when the sky does not cooperate.
 
     Works from ``records`` (cached in the event folder), so a second ``kexie check`` neither
     recomputes the sky nor loads the astronomy.
     """
-    if not event.uses(NAME):
-        return []
-    config, problems = read_config(event)
+    problems = event_problems(event, config)
     if any(p.severity == "error" for p in problems) or config.sky == "night":
         return problems
     lang = event.lang
     index_of = {site.id: index for index, site in enumerate(event.sites)}
-    for site, entry in zip(observed_sites(event), records(event), strict=True):
+    for site, entry in zip(observed_sites(event, config), records(event, config), strict=True):
         where = ("sites", index_of[site.id])
         if entry["type"] is None:
             body = "日" if config.sky == "solar" else "月"
@@ -194,20 +197,18 @@ def _outside_message(event, site: str, name: str, moment: dt.datetime, key: str)
 
 
 @hookimpl
-def kexie_status(event):
+def kexie_status(event, config):
     """The eclipse (or night) at each observed site, with the glasses-off window of a totality.
 
     Eclipses come from ``records`` (the cache ``kexie check`` keeps), already rounded the way
     ``eye_safety`` prints contacts.
     """
-    if not event.uses(NAME):
-        return
-    sky = read_config(event)[0].sky
+    sky = config.sky
     lang = event.lang
-    sites = observed_sites(event)
+    sites = observed_sites(event, config)
     if sky == "night":
         for site in sites:
-            result = circumstances(event, site)
+            result = circumstances(event, config, site)
             sunset = clock("sunset", result.sunset, MINUTE)
             dusk = clock("dusk", result.dusk, MINUTE)
             lit = percent_text(result.moon_illumination)
@@ -219,7 +220,7 @@ def kexie_status(event):
                 )
             )
         return
-    for site, entry in zip(sites, records(event), strict=True):
+    for site, entry in zip(sites, records(event, config), strict=True):
         if entry["type"] is None:
             body = "日" if sky == "solar" else "月"
             yield StatusLine(
@@ -274,7 +275,7 @@ def _contact_titles(kind: str | None, window: GlassesOff | None, lang: str) -> d
 
 
 @hookimpl
-def kexie_schedule_items(event):
+def kexie_schedule_items(event, config):
     """Contacts as schedule items with reminders; the night's milestones for night events.
 
     Times follow ``eye_safety``: the totality item runs from the announced glasses-off time to
@@ -282,12 +283,9 @@ def kexie_schedule_items(event):
     glasses-on item and its alarm come at or before third contact. Other times are rounded to
     the nearest minute (first contact, which asks for glasses on, down).
     """
-    if not event.uses(NAME):
-        return
-    config = read_config(event)[0]
     lang = event.lang
-    for site in observed_sites(event):
-        result = circumstances(event, site)
+    for site in observed_sites(event, config):
+        result = circumstances(event, config, site)
         if config.sky == "night":
             for key, zh, en in (
                 ("dusk", "天文昏影终，开始观测", "Dark sky: observing starts"),
@@ -309,7 +307,7 @@ def kexie_schedule_items(event):
             continue
         if result is None or not result.visible:
             continue
-        window = site_glasses_window(event, site)
+        window = site_glasses_window(event, config, site)
         titles = _contact_titles(result.type, window, lang) if config.sky == "solar" else {}
         for name, contact in result.contacts.items():
             description = pick(
@@ -343,8 +341,8 @@ def _sheet_rows(event, config) -> list[dict]:
     """Per observed site, what the observing-times sheet prints, already worded."""
     lang = event.lang
     rows = []
-    for site in observed_sites(event):
-        result = circumstances(event, site)
+    for site in observed_sites(event, config):
+        result = circumstances(event, config, site)
         row = {
             "site": site,
             "position": place_text(site.lat, site.lon, lang),
@@ -383,7 +381,11 @@ def _sheet_rows(event, config) -> list[dict]:
             row["obscuration"] = percent_text(result.obscuration)
             row["duration"] = duration_text(result.duration_s, lang) if result.duration_s else ""
             row["advice"] = glasses_advice(
-                result.type, site_glasses_window(event, site), result.duration_s, spread, lang
+                result.type,
+                site_glasses_window(event, config, site),
+                result.duration_s,
+                spread,
+                lang,
             )
         rows.append(row)
     return rows
@@ -411,11 +413,8 @@ def _zone_of(event) -> str:
 
 
 @hookimpl
-def kexie_documents(event):
+def kexie_documents(event, config):
     """The observing times per site, with the eye-safety rule for the local type."""
-    if not event.uses(NAME):
-        return
-    config = read_config(event)[0]
     yield Document(
         "observing-times",
         pick(event.lang, "观测时刻表", "Observing times"),
@@ -468,13 +467,13 @@ def _summary(record: dict, sky: str, lang: str) -> str:
     return text + pick(lang, "。", ".")
 
 
-def _report_table(event, sky: str, records: list[dict]) -> Table:
+def _report_table(event, config, records: list[dict]) -> Table:
     """Per site: the type, when it began, peaked and ended, and its magnitude; for a night,
     sunset, dusk, dawn and the Moon. Times as people read them, with their date and clock."""
-    lang = event.lang
+    lang, sky = event.lang, config.sky
     names = {s.id: s.name for s in event.sites}
     if sky == "night":
-        nights = [circumstances(event, site) for site in observed_sites(event)]
+        nights = [circumstances(event, config, site) for site in observed_sites(event, config)]
         keys = ("sunset", "dusk", "dawn")
         moments = {
             k: [printed(k, getattr(n, k), MINUTE) if getattr(n, k) else None for n in nights]
@@ -529,13 +528,10 @@ def _report_table(event, sky: str, records: list[dict]) -> Table:
 
 
 @hookimpl
-def kexie_report_sections(event):
+def kexie_report_sections(event, config):
     """Observing conditions: what the sky offered at each site."""
-    if not event.uses(NAME):
-        return
-    config = read_config(event)[0]
     lang = event.lang
-    records = [site_record(event, site) for site in observed_sites(event)]
+    records = [site_record(event, config, site) for site in observed_sites(event, config)]
     text = []
     if config.sky != "night" and records and records[0]["type"]:
         text.append(_summary(records[0], config.sky, lang))
@@ -546,6 +542,6 @@ def kexie_report_sections(event):
         pick(lang, "观测条件", "Observing conditions"),
         {"sky": config.sky, "sites": records},
         tuple(text),
-        (_report_table(event, config.sky, records),),
+        (_report_table(event, config, records),),
         order=10,
     )

@@ -25,7 +25,8 @@ KINDS = {"solar-eclipse": "solar", "lunar-eclipse": "lunar", "night-sky": "night
 
 @attrs.frozen
 class ObservationConfig:
-    """The section's settings.
+    """The section's settings: ``[plugins.observation]`` as read, which the plugin's hooks get
+    as ``config``.
 
     Attributes:
         sky: ``solar``, ``lunar`` or ``night``; by default from the event's kind.
@@ -40,9 +41,8 @@ class ObservationConfig:
     glasses_on_minutes: int = 5
 
 
-def read_config(event: Event) -> tuple[ObservationConfig, list[Problem]]:
-    """The section and the problems in it (sites without coordinates among them)."""
-    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+def read_config(reader: TableReader, event: Event) -> ObservationConfig:
+    """The section's settings, from the section ``reader`` reads (which keeps its problems)."""
     sky = reader.text("sky", KINDS.get(event.kind, "night"), choices=("solar", "lunar", "night"))
     delta_t = reader.number("delta_t", minimum=-100, maximum=500)
     ids = [s.id for s in event.sites]
@@ -51,26 +51,31 @@ def read_config(event: Event) -> tuple[ObservationConfig, list[Problem]]:
         if site_id not in ids:
             reader.error(("sites", index), f"no site {site_id!r}{suggest(site_id, ids)}")
     minutes = reader.integer("glasses_on_minutes", 5)
-    reader.finish()
+    return ObservationConfig(sky, delta_t, tuple(c for c in chosen if c in ids), minutes)
+
+
+def event_problems(event: Event, config: ObservationConfig) -> list[Problem]:
+    """What keeps the sky from being computed: event dates outside the ephemeris, observed
+    sites without coordinates."""
+    problems = []
     outside = [(k, m.date()) for k, m in (("start", event.start), ("end", event.end))]
     outside = [(key, day) for key, day in outside if not astro.covers(day)]
     if outside:  # one message is enough for an event that starts and ends out of range
         key, day = outside[0]
-        reader.problems.append(Problem((key,), astro.range_message(day)))
+        problems.append(Problem((key,), astro.range_message(day)))
     for index, site in enumerate(event.sites):
-        if site.id in chosen and not site.has_coordinates:
-            reader.error(
-                ("sites", index, "lat"),
-                "the observation plugin needs lat and lon for every observed site",
+        if site.id in config.sites and not site.has_coordinates:
+            problems.append(
+                Problem(
+                    ("plugins", NAME, "sites", index, "lat"),
+                    "the observation plugin needs lat and lon for every observed site",
+                )
             )
-    return ObservationConfig(
-        sky, delta_t, tuple(c for c in chosen if c in ids), minutes
-    ), reader.problems
+    return problems
 
 
-def observed_sites(event: Event) -> list[Site]:
+def observed_sites(event: Event, config: ObservationConfig) -> list[Site]:
     """The sites the event observes from that have coordinates."""
-    config = read_config(event)[0]
     return [s for s in event.sites if s.id in config.sites and s.has_coordinates]
 
 
@@ -100,9 +105,8 @@ def _around(event: Event, sky: str) -> str:
     return around.isoformat()
 
 
-def circumstances(event: Event, site: Site):
+def circumstances(event: Event, config: ObservationConfig, site: Site):
     """The eclipse (or night) seen from ``site`` during the event; ``None`` for no eclipse."""
-    config = read_config(event)[0]
     return _compute(
         config.sky,
         site.lat,
@@ -118,13 +122,12 @@ CACHE_FILE = ".sky-cache.json"
 CACHE_VERSION = "sky-5"  # bump when the computation changes its results
 
 
-def records(event: Event) -> list[dict]:
+def records(event: Event, config: ObservationConfig) -> list[dict]:
     """The JSON record of every observed site, from ``DIR/.sky-cache.json`` when it is current.
 
     The cache is keyed by everything the sky depends on (place, date, time zone, Delta T), so
     an edited coordinate or date is simply computed again.
     """
-    config = read_config(event)[0]
     path = event.folder / CACHE_FILE
     try:
         cache = json.loads(path.read_text(encoding="utf-8"))
@@ -132,7 +135,7 @@ def records(event: Event) -> list[dict]:
         cache = {}
     around = _around(event, config.sky)
     found, changed = [], False
-    for site in observed_sites(event):
+    for site in observed_sites(event, config):
         key = json.dumps(
             [
                 CACHE_VERSION,
@@ -147,7 +150,7 @@ def records(event: Event) -> list[dict]:
             ]
         )
         if key not in cache:
-            cache[key] = site_record(event, site)
+            cache[key] = site_record(event, config, site)
             changed = True
         found.append(cache[key])
     if changed:
@@ -189,24 +192,22 @@ def glasses_window(result, place: astro.Place, fixed: bool) -> GlassesOff | None
     )
 
 
-def site_glasses_window(event: Event, site: Site) -> GlassesOff | None:
+def site_glasses_window(event: Event, config: ObservationConfig, site: Site) -> GlassesOff | None:
     """``glasses_window`` for an observed site of the event (``None`` unless a solar event)."""
-    config = read_config(event)[0]
     if config.sky != "solar":
         return None
     place = astro.Place(site.lat, site.lon, site.elevation)
-    return glasses_window(circumstances(event, site), place, config.delta_t is not None)
+    return glasses_window(circumstances(event, config, site), place, config.delta_t is not None)
 
 
-def site_record(event: Event, site: Site) -> dict:
+def site_record(event: Event, config: ObservationConfig, site: Site) -> dict:
     """The JSON record of one observed site of the event, with its glasses-off window."""
-    config = read_config(event)[0]
     return record(
         site.id,
-        circumstances(event, site),
+        circumstances(event, config, site),
         config.sky,
         config.delta_t is not None,
-        site_glasses_window(event, site),
+        site_glasses_window(event, config, site),
     )
 
 

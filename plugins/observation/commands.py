@@ -58,7 +58,6 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
     from kexie_plugins.observation.circumstances import (
         NAME,
         observed_sites,
-        read_config,
         site_record,
     )
     from kexie_plugins.observation.text import place_text
@@ -66,11 +65,12 @@ def show(ctx, directory, lat, lon, elevation, day, zone, kind, delta_t, as_json)
     if directory is not None:
         _plugins, event, store = open_event(ctx, directory)
         store.close()
-        if not event.uses(NAME):
+        config = event.configs.get(NAME)
+        if config is None:
             raise UsageError(f"the event has no [plugins.{NAME}] section")
-        sites = observed_sites(event)
-        records = [site_record(event, s) for s in sites]
-        sky_kind = read_config(event)[0].sky
+        sites = observed_sites(event, config)
+        records = [site_record(event, config, s) for s in sites]
+        sky_kind = config.sky
         for entry in records:
             entry["kind"] = sky_kind
         lang, names, tz = event.lang, {s.id: s.name for s in sites}, event.tz

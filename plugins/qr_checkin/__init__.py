@@ -6,27 +6,32 @@ Enabled for an event by a ``[plugins.qr-checkin]`` section (``admission = "once"
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kexie_events import hookimpl
 from kexie_events.i18n import pick, term
-from kexie_events.records import StatusLine
-from kexie_plugins.qr_checkin.config import NAME, read_config
-from kexie_plugins.qr_checkin.tables import MIGRATIONS
+from kexie_events.records import MigrationScripts, PluginSection, StatusLine
+from kexie_plugins.qr_checkin.config import NAME, read_section
 
 
 @hookimpl
 def kexie_store_migrations():
-    """The tickets, scans and head-count tables."""
-    return MIGRATIONS
+    """The tickets, scans and head-count tables, and the admissions and counters."""
+    return [MigrationScripts(NAME, Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def kexie_config_section():
+    """``[plugins.qr-checkin]``: admission rule, ticket note, notice text."""
+    return PluginSection(read_section)
 
 
 @hookimpl
 def kexie_check_event(event):
-    """Check ``[plugins.qr-checkin]`` and that every site has a gate to scan at."""
-    if not event.uses(NAME):
-        return []
-    problems = read_config(event)[1]
+    """Check that every site has a gate to scan at."""
     from kexie_events.errors import Problem
 
+    problems = []
     for index, site in enumerate(event.sites):
         if not site.gates:
             problems.append(
@@ -42,14 +47,12 @@ def kexie_check_event(event):
 @hookimpl
 def kexie_status(event, store):
     """Tickets issued and revoked, people in so far."""
-    if not event.uses(NAME):
-        return
-    from kexie_plugins.qr_checkin.admission import stats
+    from kexie_plugins.qr_checkin import ledger
+    from kexie_plugins.qr_checkin.flow import stats
 
-    issued, revoked = store.connection.execute(
-        "SELECT (SELECT COUNT(*) FROM qr_tickets), (SELECT COUNT(*) FROM qr_revocations)"
-    ).fetchone()
-    counts = stats(store.connection)
+    with store.reading() as db:
+        issued, revoked = ledger.ticket_totals(db)
+    counts = stats(store)
     lang = event.lang
     yield StatusLine(
         pick(
@@ -65,8 +68,6 @@ def kexie_status(event, store):
 @hookimpl
 def kexie_kit_files(event, store):
     """Ticket sheets and single tickets."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.qr_checkin.sheets import kit_files
 
     return kit_files(event, store)
@@ -83,8 +84,6 @@ def kexie_cli_commands():
 @hookimpl
 def kexie_web_routes(event):
     """The phone page and the check-in API."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.qr_checkin.web import routes
 
     return routes(event)
@@ -93,8 +92,6 @@ def kexie_web_routes(event):
 @hookimpl
 def kexie_attendance(event, store):
     """Admissions and walk-ins from the check-in tables."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.qr_checkin.attendance import count
 
     return [count(event, store)]
@@ -109,11 +106,8 @@ def kexie_personal_data(store, remove):
 
 
 @hookimpl
-def kexie_public_notes(event):
+def kexie_public_notes(event, config):
     """How to get a ticket and get in, for the public notice."""
-    if not event.uses(NAME):
-        return []
-    from kexie_plugins.qr_checkin.config import read_config
     from kexie_plugins.qr_checkin.notice import public_notes
 
-    return public_notes(event, read_config(event)[0])
+    return public_notes(event, config)

@@ -1,8 +1,11 @@
-"""Who gets in: the one place that decides admitted, duplicate or rejected.
+"""Who gets in: the one place that decides admitted, duplicate or rejected, and what a head
+count or an undo may record.
 
-Used by the web app against the event store and by ``kexie checkin`` against a scanner bundle:
-both hold the same tables. Every call is one transaction, committed before the answer is
-returned, so an ``admitted`` answer is on disk.
+Used by the web app and ``kexie checkin DIR`` against the event store (through its ledger,
+:mod:`~kexie_plugins.qr_checkin.ledger`) and by ``kexie checkin BUNDLE`` against a scanner
+bundle (:mod:`~kexie_plugins.qr_checkin.bundle_format`): the decision is the same, only where it
+is recorded differs. Every call is one transaction, committed before the answer is returned, so
+an ``admitted`` answer is on disk.
 """
 
 from __future__ import annotations
@@ -11,18 +14,31 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import attrs
+from sqlalchemy.engine import Connection
 
 from kexie_events import inputs
+from kexie_events.database import StoreUnavailable, translated
 from kexie_events.errors import KexieError
 from kexie_events.i18n import pick, time_text
 from kexie_events.model import AUDIENCES
+from kexie_events.store import EventStore
+from kexie_plugins.qr_checkin import bundle_format, ledger
 from kexie_plugins.qr_checkin.codes import CodeError, Verifier
+from kexie_plugins.qr_checkin.journal_rules import admission_key
 
 RULES = ("once", "daily")
+#: ``in``: people arriving; ``out``: people leaving (at an exit).
+DIRECTIONS = ("in", "out")
+#: How a number was obtained; ``paper`` and ``estimate`` are entered after the event.
+SOURCES = ("counted", "scanned", "paper", "estimate")
+LATER_SOURCES = ("paper", "estimate")
+
+#: What a code says: the ticket number it carries, or why it carries none.
+Identified = tuple[int | None, str | None]
 
 
 def site_of_gate(
@@ -37,13 +53,46 @@ def site_of_gate(
     return inputs.site_of_gate(sites, gate, site, lang=lang)
 
 
+class Forbidden(KexieError):
+    """The volunteer's role may not do this (answered with 403)."""
+
+
+@contextlib.contextmanager
+def _writing(store: EventStore) -> Iterator[Connection]:
+    """The transaction a check-in, head count or undo is recorded in.
+
+    Inside a transaction already (the server's writer runs each request in a savepoint of its
+    own, which an exception rolls back), that one, without a savepoint more per scan; else a
+    transaction of its own. Driver errors (a full disk, a busy database) are
+    :class:`StoreUnavailable`, so that the server's writer gives up the batch as a whole
+    (SQLite may have ended it already).
+    """
+    with translated():
+        if store.active is not None:
+            yield store.active
+            return
+        with store.transaction() as db:
+            yield db
+
+
+@contextlib.contextmanager
+def _book(where: EventStore | sqlite3.Connection) -> Iterator:
+    """A transaction on the event store (its ledger) or on a scanner bundle's connection."""
+    if isinstance(where, sqlite3.Connection):
+        with bundle_format.recording(where) as book:
+            yield book
+        return
+    with _writing(where) as db:
+        yield ledger.ScanBook(db)
+
+
 @attrs.frozen
 class Gatekeeper:
     """The settings a check-in needs, wherever it runs.
 
     Attributes:
         rule: ``once`` (one admission per ticket) or ``daily`` (one per day).
-        device: ``server`` or the name of the offline device.
+        device: ``server``, ``cli`` or the name of the offline device.
     """
 
     verifier: Verifier | None
@@ -52,101 +101,12 @@ class Gatekeeper:
     rule: str = "once"
     device: str = "server"
 
-    def check_in(
-        self,
-        db: sqlite3.Connection,
-        *,
-        code: str,
-        scan_id: str,
-        gate: str | None,
-        site: str | None,
-        by: str,
-        at: dt.datetime,
-    ) -> dict:
-        """Check ``code`` (or a typed ticket number) in; return the answer, recorded."""
-        at = at.astimezone(self.tz)
-        with _transaction(db):
-            return self._decide(db, code, scan_id, gate, site, by, at)
+    def identify(self, code: str) -> Identified:
+        """The ticket number behind a scanned code or a typed number, or the reason not.
 
-    def _decide(self, db, code, scan_id, gate, site, by, at) -> dict:
-        previous = db.execute(
-            "SELECT response, code, gate, site, by FROM qr_scans WHERE scan_id = ?", (scan_id,)
-        )
-        row = previous.fetchone()
-        if row:
-            # A retry gets the first answer; the same id for another scan is not a retry.
-            if tuple(row[1:]) != (code[:200], gate, site, by):
-                raise inputs.reused_scan_id(self.lang)
-            return json.loads(row[0])
-        lang = self.lang
-        number, reason = self._identify(db, code)
-        ticket = None
-        admit_key = None
-        if number is not None:
-            ticket_row = db.execute(
-                "SELECT t.number, t.site, t.audience, r.number IS NOT NULL FROM qr_tickets t"
-                " LEFT JOIN qr_revocations r ON r.number = t.number WHERE t.number = ?",
-                (number,),
-            ).fetchone()
-            if ticket_row is None:
-                reason = pick(lang, "不是本次活动的门票", "not a ticket of this event")
-            else:
-                ticket = {"number": ticket_row[0], "site": ticket_row[1], "audience": ticket_row[2]}
-                if ticket_row[3]:
-                    reason = pick(lang, "门票已作废", "revoked")
-        if ticket is not None and reason is None:
-            admit_key = "once" if self.rule == "once" else at.astimezone(self.tz).date().isoformat()
-            first = db.execute(
-                "SELECT at, gate FROM qr_scans WHERE ticket = ? AND admit_key = ?"
-                " AND result = 'admitted' ORDER BY at, id LIMIT 1",
-                (ticket["number"], admit_key),
-            ).fetchone()
-            if first:
-                when = time_text(dt.datetime.fromisoformat(first[0]).astimezone(self.tz))
-                result = "duplicate"
-                reason = pick(
-                    lang,
-                    f"已于{when}在{first[1] or '入口'}入场",
-                    f"already admitted at {when} at the {first[1] or 'entrance'} gate",
-                )
-                ticket["first_admitted_at"] = first[0]
-                ticket["first_gate"] = first[1]
-            else:
-                result = "admitted"
-                reason = pick(lang, "准予入场", "admitted")
-        else:
-            result = "rejected"
-        answer = {
-            "result": result,
-            "reason": reason,
-            "ticket": ticket,
-            "scan_id": scan_id,
-            "at": at.isoformat(),
-        }
-        db.execute(
-            "INSERT INTO qr_scans (scan_id, code, ticket, result, reason, admit_key, gate, site,"
-            " at, by, device, received_at, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?)",
-            (
-                scan_id,
-                code[:200],
-                ticket["number"] if ticket else None,
-                result,
-                reason,
-                admit_key,
-                gate,
-                site,
-                at.isoformat(),
-                by,
-                self.device,
-                dt.datetime.now(dt.UTC).isoformat(),
-                json.dumps(answer, ensure_ascii=False),
-            ),
-        )
-        return answer
-
-    def _identify(self, db, code: str) -> tuple[int | None, str | None]:
-        """The ticket number behind a scanned code or a typed number, or the reason not."""
+        Checking a signature is the slow part of a check-in; the web app does it before the
+        scan joins the writer's queue.
+        """
         typed = inputs.ticket_number(code, lang=self.lang)
         if typed is not None:
             return typed, None
@@ -163,9 +123,108 @@ class Gatekeeper:
             }
             return None, pick(self.lang, reasons.get(str(error), str(error)), str(error))
 
+    def check_in(
+        self,
+        where: EventStore | sqlite3.Connection,
+        *,
+        code: str,
+        scan_id: str,
+        gate: str | None,
+        site: str | None,
+        by: str,
+        at: dt.datetime,
+        identified: Identified | None = None,
+    ) -> dict:
+        """Check ``code`` (or a typed ticket number) in; return the answer, recorded.
+
+        ``where`` is the event store or a scanner bundle's connection. ``identified`` is
+        :meth:`identify`'s answer for ``code`` when the caller has it already. A retry with
+        the same ``scan_id`` gets the first answer; the same ``scan_id`` for another scan is a
+        :class:`~kexie_events.inputs.Conflict`.
+        """
+        at = at.astimezone(self.tz)
+        number, reason = identified if identified is not None else self.identify(code)
+        with _book(where) as book:
+            return self._decide(book, code, number, reason, scan_id, gate, site, by, at)
+
+    def _decide(self, book, code, number, reason, scan_id, gate, site, by, at) -> dict:
+        first = book.recorded(scan_id)
+        if first is not None:
+            # A retry gets the first answer; the same id for another scan is not a retry.
+            if (first.code, first.gate, first.site, first.by) != (code[:200], gate, site, by):
+                raise inputs.reused_scan_id(self.lang)
+            return first.answer
+        lang = self.lang
+        ticket = None
+        admit_key = None
+        if number is not None:
+            facts = book.ticket(number)
+            if facts is None:
+                reason = pick(lang, "不是本次活动的门票", "not a ticket of this event")
+            else:
+                ticket = {"number": facts.number, "site": facts.site, "audience": facts.audience}
+                if facts.revoked:
+                    reason = pick(lang, "门票已作废", "revoked")
+        if ticket is not None and reason is None:
+            admit_key = admission_key(self.rule, at, self.tz)
+            earlier = book.admit(
+                ledger.Admission(
+                    ticket["number"],
+                    admit_key,
+                    scan_id,
+                    at.isoformat(),
+                    gate,
+                    site,
+                    ticket["site"],
+                    ticket["audience"],
+                )
+            )
+            if earlier is not None:
+                when = time_text(dt.datetime.fromisoformat(earlier.at).astimezone(self.tz))
+                result = "duplicate"
+                reason = pick(
+                    lang,
+                    f"已于{when}在{earlier.gate or '入口'}入场",
+                    f"already admitted at {when} at the {earlier.gate or 'entrance'} gate",
+                )
+                ticket["first_admitted_at"] = earlier.at
+                ticket["first_gate"] = earlier.gate
+            else:
+                result = "admitted"
+                reason = pick(lang, "准予入场", "admitted")
+        else:
+            result = "rejected"
+        answer = {
+            "result": result,
+            "reason": reason,
+            "ticket": ticket,
+            "scan_id": scan_id,
+            "at": at.isoformat(),
+        }
+        scan = ledger.Scan(
+            scan_id=scan_id,
+            code=code[:200],
+            ticket=ticket["number"] if ticket else None,
+            result=result,
+            reason=reason,
+            admit_key=admit_key,
+            gate=gate,
+            site=site,
+            at=at.isoformat(),
+            by=by,
+            device=self.device,
+            received_at=dt.datetime.now(dt.UTC).isoformat(),
+            response=json.dumps(answer, ensure_ascii=False),
+        )
+        if not book.record(scan):
+            # Another server recorded this scan_id while this one decided: run again, and the
+            # retry answers what that server answered.
+            raise StoreUnavailable("busy", f"scan {scan_id} was recorded meanwhile")
+        return answer
+
     def headcount(
         self,
-        db: sqlite3.Connection,
+        store: EventStore,
         *,
         audience: str,
         delta: int,
@@ -197,47 +256,49 @@ class Gatekeeper:
             raise ValueError(f"direction {direction!r} or source {source!r} unknown")
         at = at.astimezone(self.tz)
         typed = dt.datetime.now(self.tz).isoformat() if source in LATER_SOURCES else None
-        with _transaction(db):
-            if scan_id is not None:
-                first = db.execute(
-                    "SELECT gate, site, audience, delta, by, direction, source FROM qr_headcounts"
-                    " WHERE scan_id = ?",
-                    (scan_id,),
-                ).fetchone()
-                if first is not None:
-                    if tuple(first) != (gate, site, audience, delta, by, direction, source):
-                        raise inputs.reused_scan_id(self.lang)
-                    return False
-            if delta < 0:
-                self._never_below_zero(db, gate, site, audience, direction, delta)
-            db.execute(
-                "INSERT INTO qr_headcounts (scan_id, gate, site, audience, delta, at, by, device,"
-                " direction, source, note, ticket, recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    scan_id,
-                    gate,
-                    site,
-                    audience,
-                    delta,
-                    at.isoformat(),
-                    by,
-                    self.device,
-                    direction,
-                    source,
-                    note,
-                    ticket,
-                    typed,
-                ),
-            )
+        entry = ledger.Headcount(
+            scan_id=scan_id,
+            gate=gate,
+            site=site,
+            audience=audience,
+            delta=delta,
+            at=at.isoformat(),
+            by=by,
+            device=self.device,
+            direction=direction,
+            source=source,
+            ticket=ticket,
+            note=note,
+            recorded_at=typed,
+        )
+        with _writing(store) as db:
+            return self._count(db, entry)
+
+    def _count(self, db, entry: ledger.Headcount) -> bool:
+        if entry.scan_id is not None:
+            first = ledger.headcount(db, entry.scan_id)
+            if first is not None:
+                mine = (entry.gate, entry.site, entry.audience, entry.delta, entry.by)
+                if (first.gate, first.site, first.audience, first.delta, first.by) != mine or (
+                    first.direction,
+                    first.source,
+                ) != (entry.direction, entry.source):
+                    raise inputs.reused_scan_id(self.lang)
+                return False
+        if entry.delta < 0:
+            self._never_below_zero(db, entry, entry.delta)
+        if not ledger.add_headcount(db, entry):
+            raise StoreUnavailable("busy", f"head count {entry.scan_id} was recorded meanwhile")
         return True
 
-    def _never_below_zero(self, db, gate, site, audience, direction, delta) -> None:
-        counted = db.execute(
-            "SELECT COALESCE(SUM(delta), 0) FROM qr_headcounts"
-            " WHERE gate IS ? AND site IS ? AND audience = ? AND direction = ?",
-            (gate, site, audience, direction),
-        ).fetchone()[0]
+    def _never_below_zero(self, db, entry: ledger.Headcount, delta: int) -> None:
+        counted = ledger.counted_here(
+            db,
+            gate=entry.gate,
+            site=entry.site,
+            audience=entry.audience,
+            direction=entry.direction,
+        )
         if counted + delta < 0:
             raise inputs.Conflict(
                 pick(
@@ -248,7 +309,7 @@ class Gatekeeper:
             )
 
     def undo(
-        self, db: sqlite3.Connection, *, scan_id: str, by: str, anyone: bool, at: dt.datetime
+        self, store: EventStore, *, scan_id: str, by: str, anyone: bool, at: dt.datetime
     ) -> dict:
         """Take back the head count recorded as ``scan_id`` with a correcting entry.
 
@@ -259,64 +320,44 @@ class Gatekeeper:
         """
         lang = self.lang
         at = at.astimezone(self.tz)
-        with _transaction(db):
-            row = db.execute(
-                "SELECT gate, site, audience, delta, by, direction, source, corrects, at"
-                " FROM qr_headcounts WHERE scan_id = ?",
-                (scan_id,),
-            ).fetchone()
-            if row is None:
+        with _writing(store) as db:
+            entry = ledger.headcount(db, scan_id)
+            if entry is None:
                 raise LookupError(pick(lang, "没有这条记录", "no entry with this scan_id"))
-            gate, site, audience, delta, owner, direction, source, corrects, when = row
-            if corrects is not None:
+            if entry.corrects is not None:
                 raise inputs.Conflict(
                     pick(lang, "这条记录本身就是更正，不能再撤销", "this entry is itself an undo")
                 )
-            if owner != by and not anyone:
+            if entry.by != by and not anyone:
                 raise Forbidden(
                     pick(
                         lang,
-                        f"只能撤销自己的记录（这条是{owner}记的），请找负责人",
-                        f"you may undo only your own entries (this one is {owner}'s); ask a lead",
+                        f"只能撤销自己的记录（这条是{entry.by}记的），请找负责人",
+                        f"you may undo only your own entries (this one is {entry.by}'s); "
+                        "ask a lead",
                     )
                 )
-            done = db.execute(
-                "SELECT by, at FROM qr_headcounts WHERE corrects = ?", (scan_id,)
-            ).fetchone()
             answer = {
                 "undone": scan_id,
-                "delta": -delta,
-                "direction": direction,
-                "audience": audience,
-                "gate": gate,
-                "site": site,
-                "at": when,
+                "delta": -entry.delta,
+                "direction": entry.direction,
+                "audience": entry.audience,
+                "gate": entry.gate,
+                "site": entry.site,
+                "at": entry.at,
             }
+            done = ledger.undone_by(db, scan_id)
             if done is not None:
                 return {**answer, "recorded": False, "by": done[0], "undone_at": done[1]}
-            if -delta < 0:
-                self._never_below_zero(db, gate, site, audience, direction, -delta)
-            db.execute(
-                "INSERT INTO qr_headcounts (scan_id, gate, site, audience, delta, at, by, device,"
-                " direction, source, corrects) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    gate,
-                    site,
-                    audience,
-                    -delta,
-                    at.isoformat(),
-                    by,
-                    self.device,
-                    direction,
-                    source,
-                    scan_id,
-                ),
-            )
+            if -entry.delta < 0:
+                self._never_below_zero(db, entry, -entry.delta)
+            if not ledger.add_undo(db, entry, by=by, at=at.isoformat(), device=self.device):
+                raise StoreUnavailable("busy", f"{scan_id} was undone meanwhile")
         return {**answer, "recorded": True, "by": by, "undone_at": at.isoformat()}
 
     def check_out(
         self,
-        db: sqlite3.Connection,
+        store: EventStore,
         *,
         code: str,
         scan_id: str,
@@ -324,6 +365,7 @@ class Gatekeeper:
         site: str,
         by: str,
         at: dt.datetime,
+        identified: Identified | None = None,
     ) -> dict:
         """A ticket scanned at an exit: one person out, recorded as a head count.
 
@@ -332,142 +374,49 @@ class Gatekeeper:
         get in without a scan too; the count inside never goes below zero).
         """
         lang = self.lang
-        number, reason = self._identify(db, code)
-        ticket = None
-        if number is not None:
-            found = db.execute(
-                "SELECT number, site, audience FROM qr_tickets WHERE number = ?", (number,)
-            ).fetchone()
-            if found is None:
-                reason = pick(lang, "不是本次活动的门票", "not a ticket of this event")
-            else:
-                ticket = {"number": found[0], "site": found[1], "audience": found[2]}
+        number, reason = identified if identified is not None else self.identify(code)
         at = at.astimezone(self.tz)
-        if ticket is None:
-            return {
-                "result": "rejected",
-                "reason": reason,
-                "ticket": None,
-                "scan_id": scan_id,
-                "at": at.isoformat(),
-            }
-        self.headcount(
-            db,
-            audience="",
-            delta=1,
-            gate=gate,
-            site=site,
-            by=by,
-            at=at,
-            scan_id=scan_id,
-            direction="out",
-            source="scanned",
-            ticket=ticket["number"],
-        )
-        first = db.execute(
-            "SELECT at, ticket FROM qr_headcounts WHERE scan_id = ?", (scan_id,)
-        ).fetchone()
-        if first[1] != ticket["number"]:
-            raise inputs.reused_scan_id(lang)
+        with _writing(store) as db:
+            ticket = None
+            if number is not None:
+                found = ledger.ticket(db, number)
+                if found is None:
+                    reason = pick(lang, "不是本次活动的门票", "not a ticket of this event")
+                else:
+                    ticket = {
+                        "number": found.number,
+                        "site": found.site,
+                        "audience": found.audience,
+                    }
+            if ticket is None:
+                return {
+                    "result": "rejected",
+                    "reason": reason,
+                    "ticket": None,
+                    "scan_id": scan_id,
+                    "at": at.isoformat(),
+                }
+            entry = ledger.Headcount(
+                scan_id=scan_id,
+                gate=gate,
+                site=site,
+                audience="",
+                delta=1,
+                at=at.isoformat(),
+                by=by,
+                device=self.device,
+                direction="out",
+                source="scanned",
+                ticket=ticket["number"],
+            )
+            self._count(db, entry)
+            first = ledger.headcount(db, scan_id)
+            if first.ticket != ticket["number"]:
+                raise inputs.reused_scan_id(lang)
         return {
             "result": "out",
             "reason": pick(lang, "出场", "going out"),
             "ticket": ticket,
             "scan_id": scan_id,
-            "at": first[0],
+            "at": first.at,
         }
-
-
-class Forbidden(KexieError):
-    """The volunteer's role may not do this (answered with 403)."""
-
-
-#: The head counts that stand: an undone entry and the entry that undid it cancel out, and are
-#: left out of every breakdown (both stay in the table, and in the report's corrections).
-STANDING = (
-    "corrects IS NULL AND (scan_id IS NULL OR scan_id NOT IN"
-    " (SELECT corrects FROM qr_headcounts WHERE corrects IS NOT NULL))"
-)
-
-#: ``in``: people arriving; ``out``: people leaving (at an exit).
-DIRECTIONS = ("in", "out")
-#: How a number was obtained; ``paper`` and ``estimate`` are entered after the event.
-SOURCES = ("counted", "scanned", "paper", "estimate")
-LATER_SOURCES = ("paper", "estimate")
-
-
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection):
-    """One write transaction on a bare connection (the event store's or a bundle's).
-
-    A failed statement may already have ended the transaction (SQLite does that on a full
-    disk), so the rollback is only issued when one is still open.
-    """
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-
-
-ADMISSIONS = """
-SELECT s.ticket, s.gate, s.site, s.at, s.device, t.audience, t.site AS ticket_site
-FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY ticket, admit_key ORDER BY at, scan_id) AS rank
-    FROM qr_scans WHERE result = 'admitted'
-) s JOIN qr_tickets t ON t.number = s.ticket
-WHERE s.rank = 1
-"""
-
-
-def stats(db: sqlite3.Connection) -> dict:
-    """Live counts: admissions (earliest wins), duplicates, rejections, walk-ins and exits.
-
-    ``walk_ins`` are the people who came in without a ticket scan, however they were counted
-    (at a gate, or from a paper sheet or an estimate entered later); ``exits`` are the people
-    counted going out, per gate and site.
-    """
-    admissions = db.execute(ADMISSIONS).fetchall()
-    results = dict(db.execute("SELECT result, COUNT(*) FROM qr_scans GROUP BY result").fetchall())
-    admitted = len(admissions)
-    duplicates = results.get("duplicate", 0) + results.get("admitted", 0) - admitted
-    counts = {
-        "admitted": admitted,
-        "duplicates": duplicates,
-        "rejected": results.get("rejected", 0),
-        "walk_ins": 0,
-        "total": admitted,
-        "by_gate": {},
-        "by_site": {},
-        "by_audience": {},
-        "exits": {"total": 0, "by_gate": {}, "by_site": {}},
-    }
-
-    def add(table: str, key: str | None, field: str, amount: int) -> None:
-        bucket = counts[table].setdefault(key or "", {"admitted": 0, "walk_ins": 0})
-        bucket[field] += amount
-
-    for _ticket, gate, site, _at, _device, audience, ticket_site in admissions:
-        add("by_gate", gate, "admitted", 1)
-        add("by_site", site or ticket_site, "admitted", 1)
-        add("by_audience", audience or "others", "admitted", 1)
-    exits = counts["exits"]
-    for gate, site, audience, direction, total in db.execute(
-        "SELECT gate, site, audience, direction, SUM(delta) FROM qr_headcounts"
-        " GROUP BY gate, site, audience, direction"
-    ):
-        if direction == "out":
-            exits["total"] += total
-            for table, key in (("by_gate", gate), ("by_site", site)):
-                exits[table][key or ""] = exits[table].get(key or "", 0) + total
-            continue
-        counts["walk_ins"] += total
-        if gate is not None:  # a paper sheet may name no gate
-            add("by_gate", gate, "walk_ins", total)
-        add("by_site", site, "walk_ins", total)
-        add("by_audience", audience, "walk_ins", total)
-    counts["total"] = admitted + counts["walk_ins"]
-    return counts

@@ -1,4 +1,4 @@
-"""Attendance for the report, counted from the scans and head counts in the store.
+"""Attendance for the report: the counter the live page and the board read, by every key.
 
 Every number says how it was obtained (``by_source``): a ticket scanned at an entrance, people
 counted at a gate, a paper sign-in sheet or an estimate entered after the event. Entries made
@@ -9,113 +9,81 @@ cancel out of every figure (an entry undone after midnight is not a person on ea
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
-from kexie_events import volunteers
 from kexie_events.model import Event
 from kexie_events.records import Attendance
 from kexie_events.store import EventStore
-from kexie_plugins.qr_checkin.admission import ADMISSIONS, STANDING
-from kexie_plugins.qr_checkin.flow import julian, peaks
+from kexie_plugins.qr_checkin import ledger
+from kexie_plugins.qr_checkin.flow import movements, peaks
 
-ON_SITE_DEVICES = ("server", "cli")
 SOURCES = ("scanned", "counted", "paper", "estimate")
 #: Sources whose time of day is unknown (a sheet covers a day): left out of ``by_hour``.
 WHOLE_DAY = ("paper", "estimate")
+CORRECTION_KEYS = (
+    "at",
+    "by",
+    "entry_at",
+    "entry_by",
+    "gate",
+    "site",
+    "audience",
+    "direction",
+    "delta",
+    "source",
+)
 
 
 def count(event: Event, store: EventStore) -> Attendance:
     """Person-times by site, day, gate, hour, audience and source; nothing counted twice."""
-    db = store.connection
-    tz = event.tz
+    with store.reading() as db:
+        cells = ledger.count_rows(db)
+        results = ledger.scan_results(db)
+        unique = ledger.unique_admitted(db)
+        late = ledger.late_scans(db)
+        # Who worked on site: every scan and every count made on the event's days. Entries
+        # typed in later from paper or as estimates name who typed them, not who was there.
+        people = ledger.on_duty(event, db)
+        undone = ledger.corrections(db)
+        moves = movements(ledger.admission_moves(db), ledger.headcount_moves(db))
     by_site: Counter = Counter()
     by_day: Counter = Counter()
     by_gate: Counter = Counter()
     by_hour: Counter = Counter()
     by_audience: Counter = Counter()
     by_source: Counter = Counter({source: 0 for source in SOURCES})
-    tickets = set()
-    admitted = 0
-    arrived = []  # the admissions as moves, for the peak inside
-    for ticket, gate, site, at, _device, audience, ticket_site in db.execute(ADMISSIONS):
-        moment = dt.datetime.fromisoformat(at).astimezone(tz)
-        arrived.append((julian(moment), site or ticket_site or "", 1, True, at))
-        admitted += 1
-        tickets.add(ticket)
-        by_site[site or ticket_site or ""] += 1
-        by_day[moment.date().isoformat()] += 1
-        by_gate[gate or ""] += 1
-        by_hour[f"{moment:%H}:00"] += 1
-        by_audience[audience or "others"] += 1
-    by_source["scanned"] = admitted
-    walk_in = 0
-    for gate, site, audience, delta, at, source in db.execute(
-        "SELECT gate, site, audience, delta, at, source FROM qr_headcounts"
-        f" WHERE direction = 'in' AND {STANDING}"
-    ):
-        moment = dt.datetime.fromisoformat(at).astimezone(tz)
-        walk_in += delta
-        by_source[source] += delta
-        by_site[site or ""] += delta
-        by_day[moment.date().isoformat()] += delta
-        by_gate[gate or ""] += delta
-        if source not in WHOLE_DAY:
-            by_hour[f"{moment:%H}:00"] += delta
-        by_audience[audience] += delta
-    results = dict(db.execute("SELECT result, COUNT(*) FROM qr_scans GROUP BY result").fetchall())
+    for cell in cells:
+        if cell.direction != "in":
+            continue
+        by_source[cell.source] += cell.people
+        by_site[cell.site] += cell.people
+        by_day[cell.day] += cell.people
+        by_gate[cell.gate] += cell.people
+        if cell.source not in WHOLE_DAY:
+            by_hour[f"{cell.slot[:2]}:00"] += cell.people
+        by_audience[cell.audience] += cell.people
+    admitted = by_source["scanned"]
+    walk_in = sum(by_source.values()) - admitted
     duplicates = results.get("duplicate", 0) + results.get("admitted", 0) - admitted
-    late = dict(
-        db.execute(
-            "SELECT device, COUNT(*) FROM qr_scans WHERE device NOT IN (?, ?) GROUP BY device"
-            " ORDER BY device",
-            ON_SITE_DEVICES,
-        ).fetchall()
-    )
-    # Who worked on site: every scan and every count made on the event's days. Entries typed
-    # in later from paper or as estimates name who typed them, not who was there.
-    people = volunteers.on_duty(
-        event,
-        db,
-        "SELECT by, at FROM qr_scans UNION ALL SELECT by, at FROM qr_headcounts"
-        " WHERE source NOT IN ('paper', 'estimate')",
-    )
     return Attendance(
         admitted=admitted,
-        unique=len(tickets),
+        unique=unique,
         walk_in=walk_in,
         duplicates=duplicates,
         rejected=results.get("rejected", 0),
-        by_site=dict(sorted(by_site.items())),
-        by_day=dict(sorted(by_day.items())),
-        by_gate=dict(sorted(by_gate.items())),
-        by_hour=dict(sorted(by_hour.items())),
-        by_audience=dict(by_audience),
+        by_site=_without_zeros(by_site),
+        by_day=_without_zeros(by_day),
+        by_gate=_without_zeros(by_gate),
+        by_hour=_without_zeros(by_hour),
+        by_audience=_without_zeros(by_audience),
         late=late,
         volunteers=people,
         by_source=dict(by_source),
-        corrections=corrections(event, store),
-        peak_inside=peaks(event, db, admissions=arrived),
+        corrections=tuple(dict(zip(CORRECTION_KEYS, row, strict=True)) for row in undone),
+        peak_inside=peaks(event, moves),
     )
 
 
-def corrections(event: Event, store: EventStore) -> tuple[dict, ...]:
-    """Every undo: who took back which entry, and when; oldest first."""
-    rows = store.connection.execute(
-        "SELECT c.at, c.by, e.at, e.by, e.gate, e.site, e.audience, e.direction, e.delta,"
-        " e.source FROM qr_headcounts c JOIN qr_headcounts e ON e.scan_id = c.corrects"
-        " ORDER BY c.at, c.id"
-    )
-    keys = (
-        "at",
-        "by",
-        "entry_at",
-        "entry_by",
-        "gate",
-        "site",
-        "audience",
-        "direction",
-        "delta",
-        "source",
-    )
-    return tuple(dict(zip(keys, row, strict=True)) for row in rows)
+def _without_zeros(counter: Counter) -> dict:
+    """``counter`` sorted by key, without keys whose people cancel out."""
+    return {key: people for key, people in sorted(counter.items()) if people}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
@@ -22,8 +21,7 @@ from kexie_events.model import Event
 from kexie_events.records import BoardTile
 from kexie_events.store import now
 from kexie_events.web import context, volunteer_of
-from kexie_plugins.qr_checkin.admission import stats
-from kexie_plugins.qr_checkin.flow import arrivals, inside_now
+from kexie_plugins.qr_checkin.flow import arrivals, inside_now, stats
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: How often the board asks for new figures, in milliseconds (the issue asks for 3 s at most).
@@ -64,10 +62,9 @@ def board_strings(lang: str) -> dict[str, str]:
 
 def figures(event: Event, store, plugins) -> dict:
     """What the board shows, as JSON: ``GET /api/v1/board``."""
-    db = store.connection
     moment = now()
-    counts = stats(db)
-    inside = inside_now(event, db, moment)
+    counts = stats(store)
+    inside = inside_now(event, store, moment)
     lang = event.lang
     sites = []
     for site in event.sites:
@@ -111,7 +108,7 @@ def figures(event: Event, store, plugins) -> dict:
         "exits": counts["exits"]["total"],
         "inside": inside["total"],
         "sites": sites,
-        "arrivals": arrivals(event, db, moment),
+        "arrivals": arrivals(event, store, moment),
         "tiles": [
             {
                 "id": tile.id,
@@ -125,15 +122,13 @@ def figures(event: Event, store, plugins) -> dict:
     }
 
 
-async def board_data(request: Request) -> JSONResponse:
-    """``GET /api/v1/board``: the board's figures, for any login."""
-
-    def work():
-        volunteer_of(request)
-        return ctx.run(lambda: figures(ctx.event, ctx.store, ctx.plugins))
-
+def board_data(request: Request) -> JSONResponse:
+    """``GET /api/v1/board``: the board's figures, for any login (read from the counters;
+    Starlette runs it in a worker thread)."""
+    volunteer_of(request)
     ctx = context(request)
-    return JSONResponse(await run_in_threadpool(work), headers={"Cache-Control": "no-store"})
+    figures_now = figures(ctx.event, ctx.store, ctx.plugins)
+    return JSONResponse(figures_now, headers={"Cache-Control": "no-store"})
 
 
 def board_route(event: Event) -> Route:

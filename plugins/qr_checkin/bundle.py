@@ -39,21 +39,22 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import attrs
+from sqlalchemy.engine import Connection
 
 from kexie_events import inputs
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.fields import time_zone
 from kexie_events.model import LANGUAGES, Event
-from kexie_events.store import EventStore, now
+from kexie_events.store import EventStore, StoreUnavailable, now
+from kexie_plugins.qr_checkin import bundle_format, ledger
 from kexie_plugins.qr_checkin.admission import RULES, Gatekeeper
-from kexie_plugins.qr_checkin.attendance import ON_SITE_DEVICES
+from kexie_plugins.qr_checkin.bundle_format import FORMAT
 from kexie_plugins.qr_checkin.codes import Verifier
-from kexie_plugins.qr_checkin.config import read_config
+from kexie_plugins.qr_checkin.config import config_of
 from kexie_plugins.qr_checkin.journal_rules import JournalRules, outside_event, parse_time
-from kexie_plugins.qr_checkin.tables import SCANS, TICKETS
+from kexie_plugins.qr_checkin.ledger import ON_SITE_DEVICES
 from kexie_plugins.qr_checkin.tickets import PUBLIC_KEY
 
-FORMAT = "kexie-bundle-1"
 SQLITE_HEADER = b"SQLite format 3\x00"
 REQUIRED_META = (
     "format",
@@ -139,39 +140,27 @@ def write(event: Event, store: EventStore, out: Path, *, device: str) -> Written
 
 def _fill(path: Path, event: Event, store: EventStore, public: str, device: str) -> int:
     """Write the bundle's tables into the empty SQLite file ``path``; return its tickets."""
+    meta = {
+        "format": FORMAT,
+        "event_id": store.event_id,
+        "event_title": event.title,
+        PUBLIC_KEY: public,
+        "admission": config_of(event).admission,
+        "timezone": event.timezone,
+        "lang": event.lang,
+        "device": device,
+        "created_at": now().isoformat(),
+        "sites": json.dumps({s.id: list(s.gates) for s in event.sites}, ensure_ascii=False),
+        # So that the laptop refuses scans no merge would take (a clock set wrong).
+        "starts_at": event.start.isoformat(),
+        "ends_at": event.end.isoformat(),
+    }
+    with store.reading() as events:
+        tickets = ledger.bundle_tickets(events)
+        revocations = ledger.revocation_rows(events)
     db = _connect(path)
     try:
-        db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);")
-        db.executescript(TICKETS + SCANS)
-        meta = {
-            "format": FORMAT,
-            "event_id": store.event_id,
-            "event_title": event.title,
-            PUBLIC_KEY: public,
-            "admission": read_config(event)[0].admission,
-            "timezone": event.timezone,
-            "lang": event.lang,
-            "device": device,
-            "created_at": now().isoformat(),
-            "sites": json.dumps({s.id: list(s.gates) for s in event.sites}, ensure_ascii=False),
-            # So that the laptop refuses scans no merge would take (a clock set wrong).
-            "starts_at": event.start.isoformat(),
-            "ends_at": event.end.isoformat(),
-        }
-        with db:
-            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            tickets = store.connection.execute(
-                "SELECT number, site, audience, batch, issued_at, issued_by FROM qr_tickets"
-            ).fetchall()
-            db.executemany(
-                "INSERT INTO qr_tickets (number, site, audience, batch, issued_at, issued_by)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                tickets,
-            )
-            db.executemany(
-                "INSERT INTO qr_revocations VALUES (?, ?, ?, ?)",
-                store.connection.execute("SELECT * FROM qr_revocations").fetchall(),
-            )
+        bundle_format.create(db, meta, tickets, revocations)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
@@ -204,22 +193,21 @@ def check_replaceable(out: Path, store: EventStore) -> tuple:
         raise UsageError(f"{out} is a scanner bundle of another event ({title}); {keep}")
     if journal.meta[PUBLIC_KEY] != store.meta(PUBLIC_KEY):
         raise UsageError(f"{out} is a bundle made with another ticket key; {keep}")
-    db = store.connection
-    scans = sum(
-        not db.execute(
-            "SELECT 1 FROM qr_scans WHERE scan_id = ? AND device = ? AND ticket IS ?"
-            " AND result = ?",
-            (row["scan_id"], row["device"], row["ticket"], row["result"]),
-        ).fetchone()
-        for row in journal.scans
-    )
-    headcounts = sum(
-        not db.execute(
-            "SELECT 1 FROM qr_headcounts WHERE scan_id = ? AND device = ?",
-            (_headcount_key(journal.device, row), row["device"]),
-        ).fetchone()
-        for row in journal.headcounts
-    )
+    with store.reading() as db:
+        scans = sum(
+            not ledger.scan_merged(
+                db,
+                scan_id=row["scan_id"],
+                device=row["device"],
+                ticket=row["ticket"],
+                result=row["result"],
+            )
+            for row in journal.scans
+        )
+        headcounts = sum(
+            ledger.headcount_device(db, _headcount_key(journal.device, row)) != row["device"]
+            for row in journal.headcounts
+        )
     if scans or headcounts:
         what = " and ".join(
             text
@@ -513,14 +501,32 @@ def merge(event: Event, store: EventStore, paths: Sequence[Path]) -> list[MergeR
     facts = {"event_id": store.event_id, PUBLIC_KEY: public}
     rules = JournalRules.of(
         event,
-        store.connection,
+        store,
         verifier=Verifier(bytes.fromhex(public)) if public else None,
-        rule=read_config(event)[0].admission,
+        rule=config_of(event).admission,
         device="",
     )
     found = [_row_problems(journal, rules, facts) for journal in journals]
+    attempt = 1
+    while True:
+        try:
+            return _merge_checked(event, store, journals, rules, facts, found)
+        except StoreUnavailable as error:
+            # PostgreSQL chose the merge to give way to a server's check-ins (a deadlock on the
+            # counters): nothing was written, and the merge as a whole runs again.
+            if error.kind != "busy" or attempt >= MERGE_ATTEMPTS:
+                raise
+            attempt += 1
+
+
+#: How often a merge runs again when the database makes it give way to the servers.
+MERGE_ATTEMPTS = 5
+
+
+def _merge_checked(event, store, journals, rules, facts, found) -> list[MergeResult]:
+    """Write checked journals in one transaction, unless the store refuses one of them now."""
     with store.transaction() as db:
-        now_rules = attrs.evolve(rules, revoked=JournalRules.revocations(db))
+        now_rules = attrs.evolve(rules, revoked=ledger.revocations(db))
         if now_rules.revoked != rules.revoked:  # a ticket was revoked meanwhile
             found = [_row_problems(journal, now_rules, facts) for journal in journals]
         refusals = []
@@ -540,15 +546,17 @@ def merge(event: Event, store: EventStore, paths: Sequence[Path]) -> list[MergeR
                 )
         if refusals:
             raise UsageError("\n".join(refusals) + "\nnothing was merged")
+        revoked = ledger.revocations(db)
         return [
-            attrs.evolve(_insert(db, event, journal), revoked_later=_revoked_later(journal, db))
+            attrs.evolve(
+                _insert(db, event, journal), revoked_later=_revoked_later(journal, revoked)
+            )
             for journal in journals
         ]
 
 
-def _revoked_later(journal: Journal, db: sqlite3.Connection) -> int:
+def _revoked_later(journal: Journal, revoked: dict) -> int:
     """Admissions in ``journal`` of tickets revoked after the bundle was made."""
-    revoked = JournalRules.revocations(db)
     return sum(
         row["result"] == "admitted"
         and row["ticket"] in revoked
@@ -599,15 +607,13 @@ def _row_problems(journal: Journal, rules: JournalRules, facts: dict) -> list[Lo
     return problems
 
 
-def _store_problems(db: sqlite3.Connection, journal: Journal) -> list[Located]:
+def _store_problems(db: Connection, journal: Journal) -> list[Located]:
     """Why ``journal`` cannot be merged into the store as it is now: scan ids recorded before
     with other content, and head counts that would take a count below zero."""
     problems: list[Located] = []
     for row in journal.scans:
-        earlier = db.execute(
-            "SELECT device, ticket, result FROM qr_scans WHERE scan_id = ?", (row["scan_id"],)
-        ).fetchone()
-        if earlier and tuple(earlier) != (row["device"], row["ticket"], row["result"]):
+        earlier = ledger.scan_facts(db, row["scan_id"])
+        if earlier and earlier != (row["device"], row["ticket"], row["result"]):
             problems.append(
                 (
                     (1, row["id"]),
@@ -617,25 +623,18 @@ def _store_problems(db: sqlite3.Connection, journal: Journal) -> list[Located]:
             )
     totals: dict[tuple, int] = defaultdict(int)
     for row in journal.headcounts:
-        key = _headcount_key(journal.device, row)
-        earlier = db.execute("SELECT device FROM qr_headcounts WHERE scan_id = ?", (key,))
-        earlier = earlier.fetchone()
-        if earlier and earlier[0] != row["device"]:
+        earlier = ledger.headcount_device(db, _headcount_key(journal.device, row))
+        if earlier is not None and earlier != row["device"]:
             problems.append(
                 (
                     (2, row["id"]),
-                    f"head-count row {row['id']}: its scan id was merged before from "
-                    f"{earlier[0]!r}",
+                    f"head-count row {row['id']}: its scan id was merged before from {earlier!r}",
                 )
             )
-        elif not earlier and isinstance(row["delta"], int):
+        elif earlier is None and isinstance(row["delta"], int):
             totals[(row["gate"], row["site"], row["audience"])] += row["delta"]
     for (gate, site, audience), delta in totals.items():
-        counted = db.execute(
-            "SELECT COALESCE(SUM(delta), 0) FROM qr_headcounts"
-            " WHERE gate IS ? AND site IS ? AND audience = ?",
-            (gate, site, audience),
-        ).fetchone()[0]
+        counted = ledger.counted_here(db, gate=gate, site=site, audience=audience)
         if counted + delta < 0:
             problems.append(
                 (
@@ -652,71 +651,58 @@ def _headcount_key(device: str, row: dict) -> str:
     return row["scan_id"] or f"{device}:{row['id']}"
 
 
-def _insert(db: sqlite3.Connection, event: Event, journal: Journal) -> MergeResult:
+def _insert(db: Connection, event: Event, journal: Journal) -> MergeResult:
     """Write a checked journal; rows merged before are left as they are."""
     received = now().isoformat()
     device = journal.device
 
     def local(at: str) -> str:
-        # Stored in the event's zone like the server's scans: "earliest" compares the text.
+        # Stored in the event's zone like the server's scans (the counters read its day).
         return dt.datetime.fromisoformat(at).astimezone(event.tz).isoformat()
 
-    before = db.execute("SELECT COUNT(*) FROM qr_scans").fetchone()[0]
-    db.executemany(
-        "INSERT OR IGNORE INTO qr_scans (scan_id, code, ticket, result, reason, admit_key,"
-        " gate, site, at, by, device, received_at, response)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                row["scan_id"],
-                row["code"],
-                row["ticket"],
-                row["result"],
-                row["reason"],
-                row["admit_key"],
-                row["gate"],
-                row["site"],
-                local(row["at"]),
-                row["by"],
-                row["device"],
-                received,
-                row["response"],
-            )
-            for row in journal.scans
-        ],
+    new_scans = sum(
+        ledger.merge_scan(
+            db,
+            ledger.Scan(
+                scan_id=row["scan_id"],
+                code=row["code"],
+                ticket=row["ticket"],
+                result=row["result"],
+                reason=row["reason"],
+                admit_key=row["admit_key"],
+                gate=row["gate"],
+                site=row["site"],
+                at=local(row["at"]),
+                by=row["by"],
+                device=row["device"],
+                received_at=received,
+                response=row["response"],
+            ),
+        )
+        for row in journal.scans
     )
-    new_scans = db.execute("SELECT COUNT(*) FROM qr_scans").fetchone()[0] - before
-    before = db.execute("SELECT COUNT(*) FROM qr_headcounts").fetchone()[0]
-    db.executemany(
-        "INSERT OR IGNORE INTO qr_headcounts (scan_id, gate, site, audience, delta, at, by,"
-        " device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                _headcount_key(device, row),
-                row["gate"],
-                row["site"],
-                row["audience"],
-                row["delta"],
-                local(row["at"]),
-                row["by"],
-                row["device"],
-            )
-            for row in journal.headcounts
-        ],
+    new_headcounts = sum(
+        ledger.merge_headcount(
+            db,
+            ledger.Headcount(
+                scan_id=_headcount_key(device, row),
+                gate=row["gate"],
+                site=row["site"],
+                audience=row["audience"],
+                delta=row["delta"],
+                at=local(row["at"]),
+                by=row["by"],
+                device=row["device"],
+            ),
+        )
+        for row in journal.headcounts
     )
-    new_headcounts = db.execute("SELECT COUNT(*) FROM qr_headcounts").fetchone()[0] - before
-    admitted, beaten = db.execute(
-        "SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM qr_scans o WHERE o.ticket = s.ticket"
-        " AND o.admit_key = s.admit_key AND o.result = 'admitted'"
-        " AND (o.at < s.at OR (o.at = s.at AND o.scan_id < s.scan_id))))"
-        " FROM qr_scans s WHERE s.device = ? AND s.result = 'admitted'",
-        (device,),
-    ).fetchone()
+    admitted, beaten = ledger.device_admissions(db, device)
     return MergeResult(
         device,
         new_scans,
         len(journal.scans) - new_scans,
         admitted,
-        beaten or 0,
+        beaten,
         new_headcounts,
     )

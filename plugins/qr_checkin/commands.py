@@ -10,8 +10,8 @@ from pathlib import Path
 import attrs
 import click
 
-from kexie_events.cli import default_user, event_dir, open_event, print_json
 from kexie_events.errors import KexieError, UsageError
+from kexie_events.plugin_cli import default_user, event_dir, open_event, print_json
 from kexie_events.store import now
 
 
@@ -134,7 +134,7 @@ def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) ->
     from kexie_events import inputs
     from kexie_plugins.qr_checkin.admission import Gatekeeper
     from kexie_plugins.qr_checkin.bundle import Bundle
-    from kexie_plugins.qr_checkin.config import read_config
+    from kexie_plugins.qr_checkin.config import config_of
     from kexie_plugins.qr_checkin.tickets import verifier_for
 
     code = inputs.text(code, "code", lang="en", limit=inputs.CODE_LIMIT)
@@ -147,14 +147,14 @@ def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) ->
     outside = None
     if source.is_dir():
         _plugins, event, store = open_event(ctx, source)
-        db = store.connection
+        where, close = store, store.close
         keeper = Gatekeeper(
-            verifier_for(store), event.tz, event.lang, read_config(event)[0].admission, device="cli"
+            verifier_for(store), event.tz, event.lang, config_of(event).admission, device="cli"
         )
         sites = {s.id: list(s.gates) for s in event.sites}
     else:
         opened = Bundle.open(source)
-        db, keeper, sites = opened.db, opened.keeper, opened.sites
+        where, close, keeper, sites = opened.db, opened.db.close, opened.keeper, opened.sites
         outside = opened.outside_event(at)
     try:
         if outside:
@@ -165,12 +165,12 @@ def checkin(ctx, source: Path, code: str, gate: str, site, by, as_json: bool) ->
         site = inputs.site_of_gate(sites, gate, site, lang="en")
         try:
             answer = keeper.check_in(
-                db, code=code, scan_id=uuid.uuid4().hex, gate=gate, site=site, by=by, at=at
+                where, code=code, scan_id=uuid.uuid4().hex, gate=gate, site=site, by=by, at=at
             )
         except sqlite3.Error as error:  # a read-only or full disk: the scan was rolled back
             raise KexieError(f"{source}: the scan was not recorded: {error}") from None
     finally:
-        db.close()
+        close()
     if as_json:
         print_json(answer)
     else:

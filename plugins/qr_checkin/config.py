@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import attrs
 
-from kexie_events.errors import Problem
 from kexie_events.fields import TableReader
 from kexie_events.model import Event
 from kexie_plugins.qr_checkin.admission import RULES
@@ -27,14 +26,18 @@ class QrConfig:
     notice: str = ""
 
 
-def read_config(event: Event) -> tuple[QrConfig, list[Problem]]:
-    """The plugin's settings and the problems found reading them (defaults when absent)."""
-    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
+def read_section(reader: TableReader, event: Event) -> QrConfig:
+    """``[plugins.qr-checkin]`` as the core hands it over (``kexie_config_section``)."""
     default = "daily" if len(event.days) > 1 else "once"
-    config = QrConfig(
+    return QrConfig(
         admission=reader.text("admission", default, choices=RULES),
         ticket_note=reader.text("ticket_note", "") or "",
         notice=reader.text("notice", "") or "",
     )
-    reader.finish()
-    return config, reader.problems
+
+
+def config_of(event: Event) -> QrConfig:
+    """The event's check-in settings: its parsed section, or the defaults for an event
+    without one (``kexie checkin`` on a bundle of such an event)."""
+    found = event.configs.get(NAME)
+    return found if found is not None else read_section(TableReader({}, ("plugins", NAME)), event)

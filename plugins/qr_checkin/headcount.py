@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 
 from kexie_events import inputs
-from kexie_events.cli import default_user, event_dir, open_event, print_json
 from kexie_events.errors import UsageError
 from kexie_events.model import AUDIENCES
+from kexie_events.plugin_cli import default_user, event_dir, open_event, print_json
 
 
 @click.group()
@@ -64,7 +64,7 @@ def add(ctx, directory: Path, site, day, audience, count, gate, source, note, by
     keeper = Gatekeeper(None, event.tz, "en")
     with store:
         keeper.headcount(
-            store.connection,
+            store,
             audience=audience,
             delta=count,
             gate=gate,
@@ -111,7 +111,7 @@ def undo(ctx, directory: Path, entry: str, by: str) -> None:
     keeper = Gatekeeper(None, event.tz, "en")
     with store:
         try:
-            done = keeper.undo(store.connection, scan_id=entry, by=by, anyone=True, at=now())
+            done = keeper.undo(store, scan_id=entry, by=by, anyone=True, at=now())
         except LookupError:
             raise UsageError(f"no entry {entry!r}") from None
     if not done["recorded"]:

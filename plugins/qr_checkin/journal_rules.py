@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +33,8 @@ import attrs
 
 from kexie_events import inputs
 from kexie_events.model import AUDIENCES, Event
+from kexie_events.store import EventStore
+from kexie_plugins.qr_checkin import ledger
 from kexie_plugins.qr_checkin.codes import CodeError, Verifier
 
 MARGIN = dt.timedelta(hours=24)
@@ -111,17 +112,19 @@ class JournalRules:
     def of(
         cls,
         event: Event,
-        db: sqlite3.Connection,
+        store: EventStore,
         *,
         verifier: Verifier | None,
         rule: str,
         device: str,
     ) -> JournalRules:
-        """The rules for a journal of ``device`` merging into the store behind ``db``."""
+        """The rules for a journal of ``device`` merging into ``store``."""
+        with store.reading() as db:
+            tickets, revoked = ledger.ticket_numbers(db), ledger.revocations(db)
         return cls(
             sites={s.id: tuple(s.gates) for s in event.sites},
-            tickets=frozenset(n for (n,) in db.execute("SELECT number FROM qr_tickets")),
-            revoked=cls.revocations(db),
+            tickets=tickets,
+            revoked=revoked,
             verifier=verifier,
             rule=rule,
             tz=event.tz,
@@ -129,14 +132,6 @@ class JournalRules:
             end=event.end,
             device=device,
         )
-
-    @staticmethod
-    def revocations(db: sqlite3.Connection) -> dict[int, dt.datetime]:
-        """When each revoked ticket of the store behind ``db`` was revoked."""
-        return {
-            number: dt.datetime.fromisoformat(at)
-            for number, at in db.execute("SELECT number, at FROM qr_revocations")
-        }
 
     def scan(self, row: Mapping[str, Any]) -> list[str]:
         """Every reason the scan ``row`` (a ``qr_scans`` row as a mapping) cannot be merged."""

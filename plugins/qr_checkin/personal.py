@@ -7,6 +7,7 @@ keeps every ticket, scan and count: the number and the signed code are not perso
 from __future__ import annotations
 
 from kexie_events.records import PersonalData
+from kexie_plugins.qr_checkin import ledger
 
 WHAT = "ticket holders' names and phone numbers"
 
@@ -14,12 +15,5 @@ WHAT = "ticket holders' names and phone numbers"
 def personal_data(store, remove: bool) -> list[PersonalData]:
     """Count the tickets that carry a name or a phone; with ``remove``, clear them."""
     with store.transaction() as db:
-        (count,) = db.execute(
-            "SELECT COUNT(*) FROM qr_tickets WHERE name IS NOT NULL OR phone IS NOT NULL"
-        ).fetchone()
-        if remove and count:
-            db.execute(
-                "UPDATE qr_tickets SET name = NULL, phone = NULL"
-                " WHERE name IS NOT NULL OR phone IS NOT NULL"
-            )
+        count = ledger.personal_tickets(db, forget=remove)
     return [PersonalData(WHAT, count)] if count else []

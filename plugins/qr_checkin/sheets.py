@@ -18,7 +18,8 @@ from kexie_events.i18n import date_text, moment_text, pick
 from kexie_events.model import Event
 from kexie_events.records import KitFile
 from kexie_events.store import EventStore
-from kexie_plugins.qr_checkin.config import read_config
+from kexie_plugins.qr_checkin import ledger
+from kexie_plugins.qr_checkin.config import config_of
 
 PER_SHEET = 10
 PER_FILE = 500
@@ -58,7 +59,7 @@ class TicketPrinter:
     def __init__(self, event: Event, rows: list[tuple]):
         self.event = event
         self.rows = rows  # (number, code, site, audience, name)
-        self.note = read_config(event)[0].ticket_note
+        self.note = config_of(event).ticket_note
 
     @cached_property
     def paths(self) -> dict[int, str]:
@@ -141,10 +142,8 @@ class TicketPrinter:
 
 def valid_rows(store: EventStore) -> list[tuple]:
     """Tickets to print: issued and not revoked, in number order."""
-    return store.connection.execute(
-        "SELECT t.number, t.code, t.site, t.audience, t.name FROM qr_tickets t"
-        " WHERE t.number NOT IN (SELECT number FROM qr_revocations) ORDER BY t.number"
-    ).fetchall()
+    with store.reading() as db:
+        return ledger.printable_tickets(db)
 
 
 def kit_files(event: Event, store: EventStore) -> list[KitFile]:

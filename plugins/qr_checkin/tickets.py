@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import attrs
+from sqlalchemy.engine import Connection
 
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.fields import suggest
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import EventStore, now
 from kexie_events.table_import import Column, ImportRefused, header_key, read_table
+from kexie_plugins.qr_checkin import ledger
 from kexie_plugins.qr_checkin.codes import Signer, Verifier, load_or_create_signer
 
 PUBLIC_KEY = "qr_public_key"
@@ -82,30 +83,27 @@ def issue(
         return _insert(event, db, signer, people, by=by)
 
 
-def _insert(
-    event: Event, db: sqlite3.Connection, signer: Signer, people: list[dict], *, by: str
-) -> range:
+def _insert(event: Event, db: Connection, signer: Signer, people: list[dict], *, by: str) -> range:
     """Sign and insert one ticket per person, inside the caller's transaction."""
-    last = db.execute("SELECT COALESCE(MAX(number), 0) FROM qr_tickets").fetchone()[0]
+    last = ledger.last_ticket_number(db)
     numbers = range(last + 1, last + 1 + len(people))
     codes = signer.codes(numbers)
     batch = f"{now().astimezone(event.tz):%Y%m%d-%H%M%S}-{numbers.start}"
     issued_at = now().isoformat()
-    db.executemany(
-        "INSERT INTO qr_tickets (number, code, site, audience, name, phone, batch,"
-        " issued_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ledger.add_tickets(
+        db,
         [
-            (
-                n,
-                code,
-                p.get("site"),
-                p.get("audience"),
-                p.get("name"),
-                p.get("phone"),
-                batch,
-                issued_at,
-                by,
-            )
+            {
+                "number": n,
+                "code": code,
+                "site": p.get("site"),
+                "audience": p.get("audience"),
+                "name": p.get("name"),
+                "phone": p.get("phone"),
+                "batch": batch,
+                "issued_at": issued_at,
+                "issued_by": by,
+            }
             for n, code, p in zip(numbers, codes, people, strict=True)
         ],
     )
@@ -205,12 +203,7 @@ def import_registrations(
     was imported before (the same name, phone, audience and site as an existing ticket)."""
     signer = signer_for(event, store)
     with store.transaction() as db:
-        existing = {
-            tuple(value or "" for value in person): number
-            for number, *person in db.execute(
-                "SELECT number, name, phone, audience, site FROM qr_tickets WHERE name IS NOT NULL"
-            )
-        }
+        existing = ledger.registered_people(db)
         problems = [
             f"{registrations.path}:{line}: {person['name']!r} was imported before "
             f"(ticket {existing[_identity(person)]:06d})"
@@ -229,12 +222,8 @@ def _identity(person: dict) -> tuple[str, ...]:
 
 def listing(store: EventStore) -> list[Ticket]:
     """Every ticket with its status (valid, revoked, admitted)."""
-    rows = store.connection.execute(
-        "SELECT t.number, t.code, t.site, t.audience, t.batch,"
-        " r.number IS NOT NULL,"
-        " EXISTS (SELECT 1 FROM qr_scans s WHERE s.ticket = t.number AND s.result = 'admitted')"
-        " FROM qr_tickets t LEFT JOIN qr_revocations r ON r.number = t.number ORDER BY t.number"
-    )
+    with store.reading() as db:
+        rows = ledger.ticket_list(db)
     return [
         Ticket(
             n,
@@ -251,11 +240,14 @@ def listing(store: EventStore) -> list[Ticket]:
 def revoke(store: EventStore, number: int, *, by: str, reason: str | None = None) -> None:
     """Revoke a ticket; every gate and every later bundle rejects it."""
     with store.transaction() as db:
-        if not db.execute("SELECT 1 FROM qr_tickets WHERE number = ?", (number,)).fetchone():
+        if ledger.ticket(db, number) is None:
             raise UsageError(f"no ticket number {number}")
-        if db.execute("SELECT 1 FROM qr_revocations WHERE number = ?", (number,)).fetchone():
+        if not ledger.revoke(db, number, at=now().isoformat(), by=by, reason=reason):
             raise UsageError(f"ticket {number} is already revoked")
-        db.execute(
-            "INSERT INTO qr_revocations VALUES (?, ?, ?, ?)",
-            (number, now().isoformat(), by, reason),
-        )
+
+
+def admitted(store: EventStore) -> set[int]:
+    """The numbers of the tickets admitted at least once (the registration plugin tells each
+    sign-up how many of its people came)."""
+    with store.reading() as db:
+        return ledger.admitted_tickets(db)

@@ -33,9 +33,9 @@ from kexie_events.i18n import pick, term
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import now
 from kexie_events.web import context, json_body, volunteer_of
-from kexie_plugins.qr_checkin.admission import DIRECTIONS, Forbidden, Gatekeeper, stats
-from kexie_plugins.qr_checkin.config import read_config
-from kexie_plugins.qr_checkin.flow import inside_now
+from kexie_plugins.qr_checkin.admission import DIRECTIONS, Forbidden, Gatekeeper
+from kexie_plugins.qr_checkin.config import config_of
+from kexie_plugins.qr_checkin.flow import inside_now, stats
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
 STATIC = Path(__file__).parent / "static"
@@ -200,13 +200,13 @@ def is_exit(event: Event, gate: str | None, site: str | None) -> bool:
 
 
 def _keeper(request: Request) -> Gatekeeper:
-    """The app's gatekeeper; call it holding the lock. Made again until tickets exist, since
-    ``kexie tickets issue`` may run while the server is up."""
+    """The app's gatekeeper. Made again until tickets exist, since ``kexie tickets issue`` may
+    run while the server is up."""
     state = request.app.state
     keeper = getattr(state, "qr_keeper", None)
     if keeper is None or keeper.verifier is None:
         ctx = context(request)
-        config = read_config(ctx.event)[0]
+        config = config_of(ctx.event)
         keeper = Gatekeeper(verifier_for(ctx.store), ctx.event.tz, ctx.event.lang, config.admission)
         state.qr_keeper = keeper
     return keeper
@@ -217,42 +217,42 @@ def _forbidden(lang: str, what_zh: str, what_en: str) -> HTTPException:
 
 
 async def checkins(request: Request) -> JSONResponse:
-    """``POST /api/v1/checkins``: a ticket at an entrance, or at an exit (one person out)."""
+    """``POST /api/v1/checkins``: a ticket at an entrance, or at an exit (one person out).
+
+    The code's signature is checked here; the decision and the record are one write of the
+    server's writer (:meth:`~kexie_events.web.WebContext.write`), answered once committed.
+    """
     body = await json_body(request)
-
-    def work():
-        volunteer = volunteer_of(request)
-        lang = ctx.event.lang
-        inputs.only_keys(body, ("code", "gate", "site", "scan_id"), lang=lang)
-        code = inputs.text(
-            body.get("code"),
-            "code",
-            lang=lang,
-            label=pick(lang, "票码或票号", "code"),
-            limit=inputs.CODE_LIMIT,
-        )
-        inputs.ticket_number(code, lang=lang)  # "²" or "①" typed as a number: 400, not 500
-        scan_id = inputs.scan_id(body.get("scan_id"), lang=lang)
-        gate, site = _place(ctx.event, volunteer, body)
-        check = (
-            _keeper(request).check_out
-            if is_exit(ctx.event, gate, site)
-            else _keeper(request).check_in
-        )
-        return ctx.run(
-            lambda: check(
-                ctx.store.connection,
-                code=code,
-                scan_id=scan_id,
-                gate=gate,
-                site=site,
-                by=volunteer.name,
-                at=now(),
-            )
-        )
-
     ctx = context(request)
-    return JSONResponse(await run_in_threadpool(work))
+    volunteer = volunteer_of(request)
+    lang = ctx.event.lang
+    inputs.only_keys(body, ("code", "gate", "site", "scan_id"), lang=lang)
+    code = inputs.text(
+        body.get("code"),
+        "code",
+        lang=lang,
+        label=pick(lang, "票码或票号", "code"),
+        limit=inputs.CODE_LIMIT,
+    )
+    inputs.ticket_number(code, lang=lang)  # "²" or "①" typed as a number: 400, not 500
+    scan_id = inputs.scan_id(body.get("scan_id"), lang=lang)
+    gate, site = _place(ctx.event, volunteer, body)
+    keeper = _keeper(request)
+    check = keeper.check_out if is_exit(ctx.event, gate, site) else keeper.check_in
+    identified, at = keeper.identify(code), now()
+    answer = await ctx.write(
+        lambda: check(
+            ctx.store,
+            code=code,
+            scan_id=scan_id,
+            gate=gate,
+            site=site,
+            by=volunteer.name,
+            at=at,
+            identified=identified,
+        )
+    )
+    return JSONResponse(answer)
 
 
 def _headcount_fields(event: Event, volunteer, body: dict) -> dict:
@@ -336,23 +336,16 @@ def _headcount_fields(event: Event, volunteer, body: dict) -> dict:
 async def headcounts(request: Request) -> JSONResponse:
     """``POST /api/v1/headcounts``: walk-ins, exits, and (leads) paper sheets and estimates."""
     body = await json_body(request)
-
-    def work():
-        volunteer = volunteer_of(request)
-        fields = _headcount_fields(ctx.event, volunteer, body)
-        recorded = ctx.run(
-            lambda: _keeper(request).headcount(ctx.store.connection, by=volunteer.name, **fields)
-        )
-        # Counted apart: were this read retried with the write, a retry could count twice.
-        counts = ctx.run(lambda: stats(ctx.store.connection))
-        return {
-            "recorded": recorded,
-            "walk_ins": counts["walk_ins"],
-            "exits": counts["exits"]["total"],
-        }
-
     ctx = context(request)
-    return JSONResponse(await run_in_threadpool(work))
+    volunteer = volunteer_of(request)
+    fields = _headcount_fields(ctx.event, volunteer, body)
+    keeper = _keeper(request)
+    recorded = await ctx.write(lambda: keeper.headcount(ctx.store, by=volunteer.name, **fields))
+    # Read apart from the write: were it retried with the write, a retry could count twice.
+    counts = await run_in_threadpool(stats, ctx.store)
+    return JSONResponse(
+        {"recorded": recorded, "walk_ins": counts["walk_ins"], "exits": counts["exits"]["total"]}
+    )
 
 
 async def undo(request: Request) -> JSONResponse:
@@ -361,45 +354,40 @@ async def undo(request: Request) -> JSONResponse:
     Nothing is deleted: a correcting entry records who took it back and when.
     """
     body = await json_body(request)
-
-    def work():
-        volunteer = volunteer_of(request)
-        lang = ctx.event.lang
-        inputs.only_keys(body, ("scan_id",), lang=lang)
-        scan_id = inputs.scan_id(body.get("scan_id"), lang=lang)
-        try:
-            return ctx.run(
-                lambda: _keeper(request).undo(
-                    ctx.store.connection,
-                    scan_id=scan_id,
-                    by=volunteer.name,
-                    anyone=volunteer.role == "lead",
-                    at=now(),
-                )
+    ctx = context(request)
+    volunteer = volunteer_of(request)
+    lang = ctx.event.lang
+    inputs.only_keys(body, ("scan_id",), lang=lang)
+    scan_id = inputs.scan_id(body.get("scan_id"), lang=lang)
+    keeper, at = _keeper(request), now()
+    try:
+        answer = await ctx.write(
+            lambda: keeper.undo(
+                ctx.store,
+                scan_id=scan_id,
+                by=volunteer.name,
+                anyone=volunteer.role == "lead",
+                at=at,
             )
-        except Forbidden as error:
-            raise HTTPException(403, str(error)) from None
-        except LookupError as error:
-            raise HTTPException(404, str(error)) from None
+        )
+    except Forbidden as error:
+        raise HTTPException(403, str(error)) from None
+    except LookupError as error:
+        raise HTTPException(404, str(error)) from None
+    return JSONResponse(answer)
 
+
+def live_counts(event: Event, store) -> dict:
+    """``GET /api/v1/stats``: :func:`~kexie_plugins.qr_checkin.flow.stats` and who is inside
+    each site now, from the counters (milliseconds, however many scans there are)."""
+    return {**stats(store), "inside": inside_now(event, store, now())}
+
+
+def live_stats(request: Request) -> JSONResponse:
+    """``GET /api/v1/stats`` (a read: Starlette runs it in a worker thread)."""
+    volunteer_of(request)
     ctx = context(request)
-    return JSONResponse(await run_in_threadpool(work))
-
-
-def live_counts(event: Event, db) -> dict:
-    """``GET /api/v1/stats``: :func:`stats` and who is inside each site now."""
-    return {**stats(db), "inside": inside_now(event, db, now())}
-
-
-async def live_stats(request: Request) -> JSONResponse:
-    """``GET /api/v1/stats``."""
-
-    def work():
-        volunteer_of(request)
-        return ctx.run(lambda: live_counts(ctx.event, ctx.store.connection))
-
-    ctx = context(request)
-    return JSONResponse(await run_in_threadpool(work))
+    return JSONResponse(live_counts(ctx.event, ctx.store))
 
 
 def audience_labels(lang: str) -> dict[str, str]:

@@ -9,43 +9,38 @@ organiser. See docs/registration.md.
 from __future__ import annotations
 
 from kexie_events import hookimpl
-from kexie_plugins.registration.config import NAME, read_config
+from kexie_events.records import PluginSection
+from kexie_plugins.registration.config import read_config
 
 
 @hookimpl
 def kexie_store_migrations():
-    """The sign-ups, their tickets and the message log."""
-    from kexie_plugins.registration.ledger import MIGRATIONS
+    """The sign-ups, their tickets, the message log, and the public pages' limits."""
+    from kexie_plugins.registration.ledger import migrations
 
-    return MIGRATIONS
-
-
-@hookimpl
-def kexie_check_event(event):
-    """Check ``[registration]`` (file, line and key for every problem)."""
-    if not event.uses(NAME):
-        return []
-    return read_config(event)[1]
+    return migrations()
 
 
 @hookimpl
-def kexie_status(event, store):
+def kexie_config_section():
+    """``[registration]``, checked as it is read (file, line and key for every problem)."""
+    return PluginSection(read_config)
+
+
+@hookimpl
+def kexie_status(event, config, store):
     """Whether sign-up is open; seats and waiting list per slot."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.registration.summary import status_lines
 
-    return status_lines(event, store, read_config(event)[0])
+    return status_lines(event, store, config)
 
 
 @hookimpl
-def kexie_web_routes(event):
+def kexie_web_routes(event, config):
     """The public sign-up page and API under ``/r/``."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.registration.web import routes
 
-    return routes(event)
+    return routes(event, config)
 
 
 @hookimpl
@@ -57,23 +52,19 @@ def kexie_cli_commands():
 
 
 @hookimpl
-def kexie_report_sections(event, store):
+def kexie_report_sections(event, config, store):
     """Sign-ups, the waiting list, cancellations and no-shows."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.registration.summary import report_section
 
-    return [report_section(event, store, read_config(event)[0])]
+    return [report_section(event, store, config)]
 
 
 @hookimpl
-def kexie_board_tiles(event, store):
+def kexie_board_tiles(event, config, store):
     """Places taken, the waiting list and who is still to come, on the live board."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.registration.summary import board_tile
 
-    return [board_tile(event, store, read_config(event)[0])]
+    return [board_tile(event, store, config)]
 
 
 @hookimpl
@@ -85,20 +76,16 @@ def kexie_personal_data(store, remove):
 
 
 @hookimpl
-def kexie_public_notes(event):
+def kexie_public_notes(event, config):
     """How to sign up, for the public notice."""
-    if not event.uses(NAME):
-        return []
     from kexie_plugins.registration.notice import public_notes
 
-    return public_notes(event, read_config(event)[0])
+    return public_notes(event, config)
 
 
 @hookimpl
-def kexie_notify(event, person, message):
+def kexie_notify(config, person, message):
     """E-mail, when SMTP is configured and the person gave an address."""
-    if not event.uses(NAME):
-        return None
     from kexie_plugins.registration.notify import send_email
 
-    return send_email(read_config(event)[0], person, message)
+    return send_email(config, person, message)

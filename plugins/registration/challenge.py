@@ -1,10 +1,13 @@
-"""The sign-up page's challenge: a small proof of work, served and checked by this server.
+"""The sign-up page's challenge: a small proof of work, served and checked by the server.
 
-``GET /r/api/v1/challenge`` gives a token, ``EXPIRY.NONCE.MAC``, signed with a key that lives
-only in the server's memory. The page's script finds an answer, a decimal number such that
-SHA-256 of ``TOKEN:ANSWER`` begins with :data:`BITS` zero bits (about 4,000 tries, a fraction
-of a second on a cheap phone), and sends both with the sign-up. A token is good for one
-sign-up attempt within :data:`LIFETIME` seconds.
+``GET /r/api/v1/challenge`` gives a token, ``EXPIRY.NONCE.MAC``, signed with a key derived
+from the event's ticket-signing key (:func:`challenge_key`): every server of the event holds
+that key, since they all sign the sign-ups' tickets, so a token one server gave is good at any
+other, and nobody without the event folder can make one. The page's script finds an answer, a
+decimal number such that SHA-256 of ``TOKEN:ANSWER`` begins with :data:`BITS` zero bits (about
+4,000 tries, a fraction of a second on a cheap phone), and sends both with the sign-up. A token
+is good for one sign-up attempt within :data:`LIFETIME` seconds: the tokens used are kept in the
+event store until they expire (:func:`.ledger.spend_challenge`), so that holds across servers.
 
 Why this and not a picture or a sum to type: it asks nothing of the person (no puzzle for an
 elderly visitor, nothing for a screen reader to stumble on), needs no third party (none is
@@ -21,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
+from pathlib import Path
+
+import attrs
 
 #: Leading zero bits asked of SHA-256(token:answer): 2**12 = 4,096 tries on average.
 BITS = 12
@@ -55,15 +60,29 @@ def solve(token: str, bits: int = BITS) -> str:
     return str(answer)
 
 
-class Challenges:
-    """Issues and checks tokens; each is accepted once. Thread-safe."""
+def challenge_key(folder: Path) -> bytes:
+    """The key that signs the event's challenge tokens, derived from its ticket-signing key."""
+    from kexie_plugins.qr_checkin.codes import load_or_create_signer
 
-    def __init__(self, bits: int = BITS, lifetime: int = LIFETIME, key: bytes | None = None):
+    signing = load_or_create_signer(folder).private_bytes
+    return hmac.new(signing, b"kexie registration challenge", hashlib.sha256).digest()
+
+
+@attrs.frozen
+class Proof:
+    """A challenge met: the token's nonce, to be spent once, and its expiry (seconds since 1970)."""
+
+    nonce: str
+    expires: int
+
+
+class Challenges:
+    """Issues tokens and checks answers; the caller spends each proof once (thread-safe)."""
+
+    def __init__(self, key: bytes, bits: int = BITS, lifetime: int = LIFETIME):
         self.bits = bits
         self.lifetime = lifetime
-        self._key = key or secrets.token_bytes(32)
-        self._used: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._key = key
 
     def _mac(self, payload: str) -> str:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()[:32]
@@ -74,8 +93,12 @@ class Challenges:
         payload = f"{expires}.{secrets.token_hex(8)}"
         return {"token": f"{payload}.{self._mac(payload)}", "bits": self.bits}
 
-    def check(self, token: object, answer: object, at: float | None = None) -> None:
-        """Accept ``answer`` to ``token`` once; :class:`ChallengeError` otherwise."""
+    def check(self, token: object, answer: object, at: float | None = None) -> Proof:
+        """The proof that ``answer`` meets ``token``; :class:`ChallengeError` otherwise.
+
+        Whether the token was used before is for the caller to know: spend the proof
+        (``ledger.spend_challenge``) and refuse it as ``used`` when it was spent already.
+        """
         at = time.time() if at is None else at
         if not isinstance(token, str) or not isinstance(answer, str):
             raise ChallengeError("missing")
@@ -90,10 +113,4 @@ class Challenges:
         digest = hashlib.sha256(f"{token}:{answer}".encode()).digest()
         if leading_zero_bits(digest) < self.bits:
             raise ChallengeError("wrong")
-        with self._lock:
-            if nonce in self._used:
-                raise ChallengeError("used")
-            # Forget tokens past their expiry: they are refused as expired anyway.
-            for old in [n for n, until in self._used.items() if until < at]:
-                del self._used[old]
-            self._used[nonce] = int(expires)
+        return Proof(nonce, int(expires))

@@ -9,8 +9,8 @@ from pathlib import Path
 import attrs
 import click
 
-from kexie_events.cli import default_user, event_dir, open_event, print_json
 from kexie_events.errors import UsageError
+from kexie_events.plugin_cli import default_user, event_dir, open_event, print_json
 
 STATUS_WORDS = {
     "confirmed": ("已确认", "confirmed"),
@@ -22,13 +22,13 @@ STATUS_WORDS = {
 def _open(ctx: click.Context, directory: Path):
     """The plugins, the event, its store and the sign-up settings; an event without
     ``[registration]`` is a usage error."""
-    from kexie_plugins.registration.config import NAME, read_config
+    from kexie_plugins.registration.config import NAME
 
     plugins, event, store = open_event(ctx, directory)
-    if not event.uses(NAME):
+    if NAME not in event.configs:
         store.close()
         raise UsageError(f"{event.toml_path}: the event has no [registration] section")
-    return plugins, event, store, read_config(event)[0]
+    return plugins, event, store, event.configs[NAME]
 
 
 @click.group()

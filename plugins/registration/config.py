@@ -39,7 +39,6 @@ from collections.abc import Mapping
 
 import attrs
 
-from kexie_events.errors import Problem
 from kexie_events.fields import TableReader, suggest
 from kexie_events.model import Event
 
@@ -108,7 +107,8 @@ class EmailSettings:
 
 @attrs.frozen
 class RegistrationConfig:
-    """The sign-up settings of an event, checked."""
+    """The sign-up settings of an event, checked: ``[registration]`` as read, which the
+    plugin's hooks get as ``config``."""
 
     opens: dt.datetime | None
     closes: dt.datetime
@@ -139,11 +139,11 @@ class RegistrationConfig:
 
 
 def read_config(
-    event: Event, environ: Mapping[str, str] | None = None
-) -> tuple[RegistrationConfig, list[Problem]]:
-    """The settings and the problems found reading them (file, line and key come from the
-    ``("registration", ...)`` paths)."""
-    reader = TableReader(event.plugin_config(NAME) or {}, event.section_path(NAME))
+    reader: TableReader, event: Event, environ: Mapping[str, str] | None = None
+) -> RegistrationConfig:
+    """The settings, from the section ``reader`` reads; its problems go to ``reader`` (file,
+    line and key come from the ``("registration", ...)`` paths). The SMTP settings are
+    overridden by ``KEXIE_SMTP_*`` from ``environ`` (default: the process's)."""
     if not event.uses(CHECKIN):
         reader.error((), f"sign-up gives QR tickets, which need check-in: add [plugins.{CHECKIN}]")
     tz = event.tz
@@ -179,8 +179,7 @@ def read_config(
         public_url = None
     rate = reader.integer("per_address_per_minute", DEFAULT_RATE, minimum=1)
     email = _email(reader, os.environ if environ is None else environ)
-    reader.finish()
-    config = RegistrationConfig(
+    return RegistrationConfig(
         opens=opens,
         closes=closes,
         fields=fields,
@@ -197,7 +196,6 @@ def read_config(
         per_address_per_minute=rate or DEFAULT_RATE,
         email=email,
     )
-    return config, reader.problems
 
 
 def _slots(event: Event, reader: TableReader, capacity: int | None) -> tuple[Slot, ...]:

@@ -1,15 +1,23 @@
-"""The sign-up ledger in event.db: every SQL statement of the registration plugin is here.
+"""The sign-up ledger in the event store: every SQL statement of the registration plugin.
 
 A sign-up is one row of ``registration_signups``: confirmed (it holds seats and tickets),
 waitlisted (in line for seats) or cancelled (its seats freed, its tickets revoked). Seats are
 counted, never stored: a slot's confirmed parties add up to at most its capacity, because the
-count and the insert happen in one ``BEGIN IMMEDIATE`` transaction, so two sign-ups never
-see the same free seats, whatever arrives at once, from however many threads or programs.
+count and the insert happen in one transaction that first takes the sign-ups' turn (an update
+of their row in ``registration_turns``). Whatever arrives at once, from however many threads,
+programs or servers sharing a PostgreSQL store, the next sign-up or cancellation waits for the
+turn until the one holding it is committed, so two never see the same free seats.
 
 Messages go through an outbox, ``registration_messages``: a message is queued in the same
 transaction as the change it tells of (a confirmation with the sign-up, a promotion with the
 cancellation that made room), and sent after the commit (see :mod:`.notify`). A message is
-thus never sent for a change that was rolled back, nor lost for one that was kept.
+thus never sent for a change that was rolled back, nor lost for one that was kept; claiming
+it for sending is one update, so two servers never send the same message.
+
+The public pages' per-address limit counts requests per client and minute in
+``registration_rate_hits``, and the challenge tokens already used are kept in
+``registration_challenges``, so that the limits and the one use of a token hold across
+every server of the event.
 """
 
 from __future__ import annotations
@@ -18,22 +26,25 @@ import contextlib
 import datetime as dt
 import json
 import secrets
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import attrs
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
 
 from kexie_events.errors import UsageError
 from kexie_events.i18n import pick
 from kexie_events.inputs import Conflict
 from kexie_events.model import Event
-from kexie_events.records import Migration, PersonalData
+from kexie_events.records import MigrationScripts, PersonalData
 from kexie_events.store import EventStore, now
 from kexie_plugins.qr_checkin import tickets as ticket_book
-from kexie_plugins.qr_checkin.admission import ADMISSIONS
 from kexie_plugins.registration.config import RegistrationConfig
 
+#: The owner of the tables (the plugin's name), as old stores recorded it.
 OWNER = "registration"
+MIGRATIONS = Path(__file__).parent / "migrations"
 #: Who the tickets of sign-ups are issued by, in ``kexie tickets list`` and the store.
 ISSUER = "registration"
 STATUSES = ("confirmed", "waitlisted", "cancelled")
@@ -41,62 +52,136 @@ KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "reminder")
 #: A message still "sending" this long after it was claimed was lost with its process.
 STALE_SENDING = dt.timedelta(minutes=10)
 
-TABLES = """
-CREATE TABLE registration_signups (
-    id INTEGER PRIMARY KEY,
-    secret TEXT NOT NULL UNIQUE,
-    slot TEXT NOT NULL,
-    site TEXT,
-    party INTEGER NOT NULL CHECK (party >= 1),
-    status TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
-    name TEXT,
-    phone TEXT,
-    email TEXT,
-    audience TEXT,
-    answers TEXT,
-    origin TEXT,
-    created_at TEXT NOT NULL,
-    confirmed_at TEXT,
-    waitlisted INTEGER NOT NULL DEFAULT 0,
-    cancelled_at TEXT,
-    cancelled_by TEXT,
-    cancel_reason TEXT
-);
-CREATE INDEX registration_signups_slot ON registration_signups (slot, status, id);
-CREATE INDEX registration_signups_phone ON registration_signups (phone, status);
-CREATE TABLE registration_tickets (
-    number INTEGER PRIMARY KEY,
-    signup INTEGER NOT NULL REFERENCES registration_signups (id)
-);
-CREATE INDEX registration_tickets_signup ON registration_tickets (signup);
-CREATE TABLE registration_messages (
-    id INTEGER PRIMARY KEY,
-    signup INTEGER NOT NULL REFERENCES registration_signups (id),
-    kind TEXT NOT NULL
-        CHECK (kind IN ('confirmed', 'waitlisted', 'promoted', 'cancelled', 'reminder')),
-    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
-    queued_at TEXT NOT NULL,
-    claimed_at TEXT,
-    sent_at TEXT,
-    channels TEXT,
-    error TEXT,
-    recipient TEXT,
-    subject TEXT,
-    body TEXT
-);
-CREATE UNIQUE INDEX registration_one_reminder ON registration_messages (signup)
-    WHERE kind = 'reminder';
-"""
-
-MIGRATIONS = (Migration(OWNER, 1, TABLES),)
-
-_COLUMNS = (
+_SIGNUP_COLUMNS = (
     "s.id, s.secret, s.slot, s.site, s.party, s.status, s.name, s.phone, s.email, s.audience,"
     " s.answers, s.origin, s.created_at, s.cancelled_at, s.waitlisted,"
-    " (SELECT group_concat(t.number) FROM registration_tickets t WHERE t.signup = s.id),"
     " CASE WHEN s.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registration_signups w"
     "  WHERE w.slot = s.slot AND w.status = 'waitlisted' AND w.id <= s.id) END"
 )
+_SIGNUP = text(f"SELECT {_SIGNUP_COLUMNS} FROM registration_signups s WHERE s.id = :id")
+_SIGNUP_OF_SECRET = text(
+    f"SELECT {_SIGNUP_COLUMNS} FROM registration_signups s WHERE s.secret = :secret"
+)
+_SIGNUPS = text(f"SELECT {_SIGNUP_COLUMNS} FROM registration_signups s ORDER BY s.id")
+_TICKETS_OF = text(
+    "SELECT signup, number FROM registration_tickets WHERE signup = :signup ORDER BY number"
+)
+_TICKETS = text("SELECT signup, number FROM registration_tickets ORDER BY number")
+
+_TAKE_TURN = text(
+    "INSERT INTO registration_turns (name, turns) VALUES ('signups', 1)"
+    " ON CONFLICT (name) DO UPDATE SET turns = registration_turns.turns + 1"
+)
+_SEATS_TAKEN = text(
+    "SELECT COALESCE(SUM(party), 0) FROM registration_signups"
+    " WHERE slot = :slot AND status = 'confirmed'"
+)
+_HELD_BY_PHONE = text(
+    "SELECT COUNT(*) FROM registration_signups WHERE phone = :phone AND status <> 'cancelled'"
+)
+_WAITING = text(
+    "SELECT id, party, site, audience FROM registration_signups"
+    " WHERE slot = :slot AND status = 'waitlisted' ORDER BY id"
+)
+_ADD_SIGNUP = text(
+    "INSERT INTO registration_signups (secret, slot, site, party, status, name, phone, email,"
+    " audience, answers, origin, created_at, waitlisted)"
+    " VALUES (:secret, :slot, :site, :party, 'waitlisted', :name, :phone, :email, :audience,"
+    " :answers, :origin, :created_at, :waitlisted) RETURNING id"
+)
+_ADD_TICKET = text("INSERT INTO registration_tickets (number, signup) VALUES (:number, :signup)")
+_CONFIRM = text(
+    "UPDATE registration_signups SET status = 'confirmed', confirmed_at = :at WHERE id = :id"
+)
+_STATUS_AND_SLOT = text("SELECT status, slot FROM registration_signups WHERE id = :id")
+_CANCEL = text(
+    "UPDATE registration_signups SET status = 'cancelled', cancelled_at = :at,"
+    " cancelled_by = :by, cancel_reason = :reason WHERE id = :id"
+)
+_TICKET_NUMBERS_OF = text(
+    "SELECT number FROM registration_tickets WHERE signup = :signup ORDER BY number"
+)
+_SLOT_COUNTS = text(
+    "SELECT slot, status, COUNT(*), SUM(party) FROM registration_signups GROUP BY slot, status"
+)
+_CONFIRMED_TICKETS = text(
+    "SELECT s.id, t.number FROM registration_signups s"
+    " JOIN registration_tickets t ON t.signup = s.id WHERE s.status = 'confirmed'"
+)
+
+_QUEUE = text(
+    "INSERT INTO registration_messages (signup, kind, status, queued_at)"
+    " VALUES (:signup, :kind, 'pending', :at)"
+)
+_CLAIM = text(
+    "UPDATE registration_messages SET status = 'sending', claimed_at = :at"
+    " WHERE status = 'pending' OR (status = 'sending' AND claimed_at < :stale)"
+    " RETURNING id, signup, kind"
+)
+_DELIVERED = text(
+    "UPDATE registration_messages SET status = :status, sent_at = :sent_at,"
+    " channels = :channels, error = :error, recipient = :recipient, subject = :subject,"
+    " body = :body WHERE id = :id"
+)
+_QUEUE_REMINDERS = text(
+    "INSERT INTO registration_messages (signup, kind, status, queued_at)"
+    " SELECT id, 'reminder', 'pending', :at FROM registration_signups"
+    " WHERE status = 'confirmed' AND slot IN :slots ORDER BY id"
+    " ON CONFLICT DO NOTHING"
+).bindparams(bindparam("slots", expanding=True))
+_MESSAGE_LOG = text(
+    "SELECT id, signup, kind, status, queued_at, sent_at, channels, error, recipient, subject"
+    " FROM registration_messages ORDER BY id"
+)
+
+_PERSONAL_SIGNUPS = (
+    "name IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL OR answers IS NOT NULL"
+)
+_PERSONAL_MESSAGES = (
+    "recipient IS NOT NULL OR subject IS NOT NULL OR body IS NOT NULL OR error IS NOT NULL"
+)
+_COUNT_PERSONAL_SIGNUPS = text(
+    f"SELECT COUNT(*) FROM registration_signups WHERE {_PERSONAL_SIGNUPS}"
+)
+_COUNT_PERSONAL_MESSAGES = text(
+    f"SELECT COUNT(*) FROM registration_messages WHERE {_PERSONAL_MESSAGES}"
+)
+_CLEAR_SIGNUPS = text(
+    "UPDATE registration_signups SET name = NULL, phone = NULL, email = NULL, answers = NULL"
+    f" WHERE {_PERSONAL_SIGNUPS}"
+)
+_CLEAR_MESSAGES = text(
+    "UPDATE registration_messages SET recipient = NULL, subject = NULL, body = NULL,"
+    f" error = NULL WHERE {_PERSONAL_MESSAGES}"
+)
+
+_COUNT_HIT = text(
+    "INSERT INTO registration_rate_hits (kind, client, minute, hits)"
+    " VALUES (:kind, :client, :minute, 1)"
+    " ON CONFLICT (kind, client, minute) DO UPDATE SET hits = registration_rate_hits.hits + 1"
+    " RETURNING hits"
+)
+_HITS = text(
+    "SELECT hits FROM registration_rate_hits"
+    " WHERE kind = :kind AND client = :client AND minute = :minute"
+)
+_UNCOUNT_HIT = text(
+    "UPDATE registration_rate_hits SET hits = hits - 1"
+    " WHERE kind = :kind AND client = :client AND minute = :minute"
+)
+_FORGET_HITS = text("DELETE FROM registration_rate_hits WHERE minute < :minute")
+_COUNT_ADDRESSES = text("SELECT COUNT(DISTINCT client) FROM registration_rate_hits")
+_FORGET_ADDRESSES = text("DELETE FROM registration_rate_hits")
+_SPEND_CHALLENGE = text(
+    "INSERT INTO registration_challenges (nonce, expires) VALUES (:nonce, :expires)"
+    " ON CONFLICT (nonce) DO NOTHING"
+)
+_FORGET_CHALLENGES = text("DELETE FROM registration_challenges WHERE expires < :now")
+
+
+def migrations() -> list[MigrationScripts]:
+    """The plugin's Alembic revisions (``registration_0001`` ...)."""
+    return [MigrationScripts(OWNER, MIGRATIONS)]
 
 
 class Refused(Conflict):
@@ -200,11 +285,11 @@ class LoggedMessage:
     subject: str | None
 
 
-def _registration(row: tuple) -> Registration:
+def _registration(row, numbers: Iterable[int]) -> Registration:
     (rid, secret, slot, site, party, status, name, phone, email, audience, answers, origin) = row[
         :12
     ]
-    created, cancelled, from_waitlist, numbers, position = row[12:]
+    created, cancelled, from_waitlist, position = row[12:]
     return Registration(
         id=rid,
         secret=secret,
@@ -221,53 +306,53 @@ def _registration(row: tuple) -> Registration:
         created_at=dt.datetime.fromisoformat(created),
         cancelled_at=dt.datetime.fromisoformat(cancelled) if cancelled else None,
         from_waitlist=bool(from_waitlist),
-        tickets=tuple(sorted(int(n) for n in numbers.split(","))) if numbers else (),
+        tickets=tuple(sorted(numbers)),
         position=position,
     )
 
 
-def _load(db: sqlite3.Connection, where: str, params: tuple) -> list[Registration]:
-    rows = db.execute(f"SELECT {_COLUMNS} FROM registration_signups s WHERE {where}", params)
-    return [_registration(row) for row in rows]
+def _one(db: Connection, query, params: dict) -> Registration | None:
+    row = db.execute(query, params).fetchone()
+    if row is None:
+        return None
+    numbers = [number for _signup, number in db.execute(_TICKETS_OF, {"signup": row[0]})]
+    return _registration(row, numbers)
 
 
 def get(store: EventStore, signup: int) -> Registration | None:
     """The sign-up with this number, or ``None``."""
-    found = _load(store.connection, "s.id = ?", (signup,))
-    return found[0] if found else None
+    with store.reading() as db:
+        return _one(db, _SIGNUP, {"id": signup})
 
 
 def find(store: EventStore, secret: str) -> Registration | None:
     """The sign-up whose manage link carries ``secret``, or ``None``."""
-    found = _load(store.connection, "s.secret = ?", (secret,))
-    return found[0] if found else None
+    with store.reading() as db:
+        return _one(db, _SIGNUP_OF_SECRET, {"secret": secret})
 
 
 def listing(store: EventStore) -> list[Registration]:
     """Every sign-up, in the order they came."""
-    return _load(store.connection, "1 ORDER BY s.id", ())
+    with store.reading() as db:
+        rows = db.execute(_SIGNUPS).all()
+        numbers: dict[int, list[int]] = {}
+        for signup, number in db.execute(_TICKETS):
+            numbers.setdefault(signup, []).append(number)
+    return [_registration(row, numbers.get(row[0], ())) for row in rows]
 
 
-def _seats_taken(db: sqlite3.Connection, slot: str) -> int:
-    return db.execute(
-        "SELECT COALESCE(SUM(party), 0) FROM registration_signups"
-        " WHERE slot = ? AND status = 'confirmed'",
-        (slot,),
-    ).fetchone()[0]
+def _seats_taken(db: Connection, slot: str) -> int:
+    return db.execute(_SEATS_TAKEN, {"slot": slot}).scalar_one()
 
 
-def _queue(db: sqlite3.Connection, signup: int, kind: str, at: dt.datetime) -> None:
-    db.execute(
-        "INSERT INTO registration_messages (signup, kind, status, queued_at)"
-        " VALUES (?, ?, 'pending', ?)",
-        (signup, kind, at.isoformat()),
-    )
+def _queue(db: Connection, signup: int, kind: str, at: dt.datetime) -> None:
+    db.execute(_QUEUE, {"signup": signup, "kind": kind, "at": at.isoformat()})
 
 
 def _confirm(
     event: Event,
     store: EventStore,
-    db: sqlite3.Connection,
+    db: Connection,
     signup: int,
     party: int,
     site: str | None,
@@ -276,20 +361,14 @@ def _confirm(
 ) -> None:
     """Give a sign-up its seats: one ticket per person, inside the caller's transaction."""
     numbers = ticket_book.issue(event, store, party, by=ISSUER, site=site, audience=audience)
-    db.executemany(
-        "INSERT INTO registration_tickets (number, signup) VALUES (?, ?)",
-        [(number, signup) for number in numbers],
-    )
-    db.execute(
-        "UPDATE registration_signups SET status = 'confirmed', confirmed_at = ? WHERE id = ?",
-        (at.isoformat(), signup),
-    )
+    db.execute(_ADD_TICKET, [{"number": number, "signup": signup} for number in numbers])
+    db.execute(_CONFIRM, {"at": at.isoformat(), "id": signup})
 
 
 def _promote(
     event: Event,
     store: EventStore,
-    db: sqlite3.Connection,
+    db: Connection,
     config: RegistrationConfig,
     slot_id: str,
     at: dt.datetime,
@@ -306,12 +385,7 @@ def _promote(
     promoted: list[int] = []
     if free <= 0:
         return promoted
-    waiting = db.execute(
-        "SELECT id, party, site, audience FROM registration_signups"
-        " WHERE slot = ? AND status = 'waitlisted' ORDER BY id",
-        (slot_id,),
-    ).fetchall()
-    for signup, party, site, audience in waiting:
+    for signup, party, site, audience in db.execute(_WAITING, {"slot": slot_id}).all():
         if party > free:
             continue
         _confirm(event, store, db, signup, party, site, audience, at)
@@ -334,19 +408,17 @@ def sign_up(
 ) -> Change:
     """Record a sign-up: confirmed with tickets when its party fits, else on the waiting
     list, else :class:`Refused` (``full``, or ``phone_limit`` when the phone number already
-    holds ``per_phone`` sign-ups). One transaction: the seats counted are the seats taken."""
+    holds ``per_phone`` sign-ups). One transaction, holding the sign-ups' turn: the seats
+    counted are the seats taken."""
     at = at or now()
     lang = event.lang
     slot = config.slot(form.slot)
     if slot is None:
         raise UsageError(f"no slot {form.slot!r}")
     with store.transaction() as db:
+        db.execute(_TAKE_TURN)
         if form.phone is not None:
-            (held,) = db.execute(
-                "SELECT COUNT(*) FROM registration_signups"
-                " WHERE phone = ? AND status != 'cancelled'",
-                (form.phone,),
-            ).fetchone()
+            held = db.execute(_HELD_BY_PHONE, {"phone": form.phone}).scalar_one()
             if held >= config.per_phone:
                 raise Refused(
                     "phone_limit",
@@ -379,30 +451,27 @@ def sign_up(
                     ),
                 ),
             )
-        cursor = db.execute(
-            "INSERT INTO registration_signups (secret, slot, site, party, status, name, phone,"
-            " email, audience, answers, origin, created_at, waitlisted)"
-            " VALUES (?, ?, ?, ?, 'waitlisted', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                secrets.token_urlsafe(18),
-                slot.id,
-                slot.site,
-                form.party,
-                form.name,
-                form.phone,
-                form.email,
-                form.audience,
-                json.dumps(form.answers, ensure_ascii=False) if form.answers else None,
-                origin,
-                at.isoformat(),
-                int(status == "waitlisted"),
-            ),
-        )
-        signup = cursor.lastrowid
+        signup = db.execute(
+            _ADD_SIGNUP,
+            {
+                "secret": secrets.token_urlsafe(18),
+                "slot": slot.id,
+                "site": slot.site,
+                "party": form.party,
+                "name": form.name,
+                "phone": form.phone,
+                "email": form.email,
+                "audience": form.audience,
+                "answers": json.dumps(form.answers, ensure_ascii=False) if form.answers else None,
+                "origin": origin,
+                "created_at": at.isoformat(),
+                "waitlisted": int(status == "waitlisted"),
+            },
+        ).scalar_one()
         if status == "confirmed":
             _confirm(event, store, db, signup, form.party, slot.site, form.audience, at)
         _queue(db, signup, status, at)
-        [registration] = _load(db, "s.id = ?", (signup,))
+        registration = _one(db, _SIGNUP, {"id": signup})
     return Change(registration, tuple(promoted))
 
 
@@ -417,12 +486,12 @@ def cancel(
     at: dt.datetime | None = None,
 ) -> Change:
     """Cancel a sign-up: revoke its tickets, free its seats, and move the waiting list up,
-    all in one transaction; the person and everyone promoted get a message."""
+    all in one transaction holding the sign-ups' turn; the person and everyone promoted get
+    a message."""
     at = at or now()
     with store.transaction() as db:
-        row = db.execute(
-            "SELECT status, slot FROM registration_signups WHERE id = ?", (signup,)
-        ).fetchone()
+        db.execute(_TAKE_TURN)
+        row = db.execute(_STATUS_AND_SLOT, {"id": signup}).fetchone()
         if row is None:
             raise UsageError(f"no sign-up number {signup}")
         status, slot = row
@@ -431,33 +500,23 @@ def cancel(
                 "cancelled",
                 pick(event.lang, "这个报名已经取消了", f"sign-up {signup} is already cancelled"),
             )
-        db.execute(
-            "UPDATE registration_signups SET status = 'cancelled', cancelled_at = ?,"
-            " cancelled_by = ?, cancel_reason = ? WHERE id = ?",
-            (at.isoformat(), by, reason, signup),
-        )
-        numbers = [
-            number
-            for (number,) in db.execute(
-                "SELECT number FROM registration_tickets WHERE signup = ?", (signup,)
-            )
-        ]
-        for number in numbers:
+        db.execute(_CANCEL, {"at": at.isoformat(), "by": by, "reason": reason, "id": signup})
+        for number in db.execute(_TICKET_NUMBERS_OF, {"signup": signup}).scalars().all():
             # Revoked already, by hand: the seat is free all the same.
             with contextlib.suppress(UsageError):
                 ticket_book.revoke(store, number, by=by, reason="sign-up cancelled")
         promoted = _promote(event, store, db, config, slot, at)
         _queue(db, signup, "cancelled", at)
-        [registration] = _load(db, "s.id = ?", (signup,))
+        registration = _one(db, _SIGNUP, {"id": signup})
     return Change(registration, tuple(promoted))
 
 
 def slot_counts(store: EventStore) -> dict[str, SlotCounts]:
     """Sign-ups per slot by status (slots nobody signed up for are absent)."""
     counts: dict[str, dict] = {}
-    for slot, status, signups, people in store.connection.execute(
-        "SELECT slot, status, COUNT(*), SUM(party) FROM registration_signups GROUP BY slot, status"
-    ):
+    with store.reading() as db:
+        rows = db.execute(_SLOT_COUNTS).all()
+    for slot, status, signups, people in rows:
         bucket = counts.setdefault(slot, {})
         bucket[status] = signups
         if status != "cancelled":
@@ -467,14 +526,12 @@ def slot_counts(store: EventStore) -> dict[str, SlotCounts]:
 
 def attendance(store: EventStore) -> dict[int, tuple[int, int]]:
     """Per confirmed sign-up: ``(tickets, tickets admitted)``; the check-in plugin decides
-    who was admitted (:data:`~kexie_plugins.qr_checkin.admission.ADMISSIONS`)."""
-    db = store.connection
-    admitted = {row[0] for row in db.execute(ADMISSIONS)}
+    who was admitted."""
+    admitted = ticket_book.admitted(store)
+    with store.reading() as db:
+        rows = db.execute(_CONFIRMED_TICKETS).all()
     result: dict[int, list[int]] = {}
-    for signup, number in db.execute(
-        "SELECT s.id, t.number FROM registration_signups s"
-        " JOIN registration_tickets t ON t.signup = s.id WHERE s.status = 'confirmed'"
-    ):
+    for signup, number in rows:
         counts = result.setdefault(signup, [0, 0])
         counts[0] += 1
         counts[1] += number in admitted
@@ -485,20 +542,15 @@ def attendance(store: EventStore) -> dict[int, tuple[int, int]]:
 
 
 def claim_messages(store: EventStore, at: dt.datetime | None = None) -> list[PendingMessage]:
-    """Take the messages waiting to be sent (and those a crashed process left half-sent)."""
+    """Take the messages waiting to be sent (and those a crashed process left half-sent).
+
+    One update claims them, so a message is claimed by one sender, whichever server it runs in.
+    """
     at = at or now()
     stale = (at - STALE_SENDING).isoformat()
     with store.transaction() as db:
-        rows = db.execute(
-            "SELECT id, signup, kind FROM registration_messages WHERE status = 'pending'"
-            " OR (status = 'sending' AND claimed_at < ?) ORDER BY id",
-            (stale,),
-        ).fetchall()
-        db.executemany(
-            "UPDATE registration_messages SET status = 'sending', claimed_at = ? WHERE id = ?",
-            [(at.isoformat(), row[0]) for row in rows],
-        )
-    return [PendingMessage(*row) for row in rows]
+        rows = db.execute(_CLAIM, {"at": at.isoformat(), "stale": stale}).all()
+    return sorted((PendingMessage(*row) for row in rows), key=lambda message: message.id)
 
 
 def record_delivery(
@@ -516,18 +568,17 @@ def record_delivery(
     errors = list(errors)
     with store.transaction() as db:
         db.execute(
-            "UPDATE registration_messages SET status = ?, sent_at = ?, channels = ?, error = ?,"
-            " recipient = ?, subject = ?, body = ? WHERE id = ?",
-            (
-                "failed" if errors else "sent",
-                (at or now()).isoformat(),
-                ", ".join(channels),
-                "; ".join(errors) or None,
-                recipient,
-                subject,
-                body,
-                message,
-            ),
+            _DELIVERED,
+            {
+                "status": "failed" if errors else "sent",
+                "sent_at": (at or now()).isoformat(),
+                "channels": ", ".join(channels),
+                "error": "; ".join(errors) or None,
+                "recipient": recipient,
+                "subject": subject,
+                "body": body,
+                "id": message,
+            },
         )
 
 
@@ -537,54 +588,75 @@ def queue_reminders(store: EventStore, slots: Iterable[str], at: dt.datetime | N
     slots = list(slots)
     if not slots:
         return 0
-    marks = ", ".join("?" for _ in slots)
     with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO registration_messages (signup, kind, status, queued_at)"
-            f" SELECT id, 'reminder', 'pending', ? FROM registration_signups"
-            f" WHERE status = 'confirmed' AND slot IN ({marks}) ORDER BY id",
-            (at.isoformat(), *slots),
-        )
-        return cursor.rowcount
+        return db.execute(_QUEUE_REMINDERS, {"at": at.isoformat(), "slots": slots}).rowcount
 
 
 def message_log(store: EventStore) -> list[LoggedMessage]:
     """Every message, oldest first."""
-    rows = store.connection.execute(
-        "SELECT id, signup, kind, status, queued_at, sent_at, channels, error, recipient,"
-        " subject FROM registration_messages ORDER BY id"
-    )
-    return [LoggedMessage(*row) for row in rows]
+    with store.reading() as db:
+        return [LoggedMessage(*row) for row in db.execute(_MESSAGE_LOG)]
+
+
+# --- the public pages' limits -----------------------------------------------------------------
+
+
+def count_request(
+    store: EventStore,
+    kind: str,
+    client: str,
+    minute: int,
+    judge: Callable[[int, int], float],
+    *,
+    forget_before: int | None = None,
+) -> float:
+    """Count a request of ``client`` in ``minute`` (minutes since 1970) and return
+    ``judge(previous, current)``: 0 to let it through, else the seconds to wait.
+
+    ``previous`` is the client's count in the minute before, ``current`` its count in this
+    one, this request included; a request refused is not counted. With ``forget_before``,
+    the counts of minutes before it are deleted first.
+    """
+    key = {"kind": kind, "client": client}
+    with store.transaction() as db:
+        if forget_before is not None:
+            db.execute(_FORGET_HITS, {"minute": forget_before})
+        current = db.execute(_COUNT_HIT, {**key, "minute": minute}).scalar_one()
+        previous = db.execute(_HITS, {**key, "minute": minute - 1}).scalar() or 0
+        wait = judge(previous, current)
+        if wait:
+            db.execute(_UNCOUNT_HIT, {**key, "minute": minute})
+    return wait
+
+
+def spend_challenge(store: EventStore, nonce: str, expires: int, now_seconds: int) -> bool:
+    """Record the challenge token ``nonce`` as used; ``False`` when it was used before.
+
+    Tokens past their expiry (seconds since 1970) are forgotten: they are refused anyway.
+    """
+    with store.transaction() as db:
+        db.execute(_FORGET_CHALLENGES, {"now": now_seconds})
+        return db.execute(_SPEND_CHALLENGE, {"nonce": nonce, "expires": expires}).rowcount == 1
 
 
 # --- personal data ----------------------------------------------------------------------------
 
 WHAT_SIGNUPS = "sign-ups' names, phones, e-mail addresses and answers"
 WHAT_MESSAGES = "messages sent to people who signed up"
+WHAT_ADDRESSES = "network addresses the sign-up page was used from (kept a minute or two)"
 
 
 def personal_data(store: EventStore, remove: bool) -> list[PersonalData]:
-    """Count the sign-ups and messages that name or reach a person; with ``remove``, clear
-    those fields and keep every row, so every count stays."""
+    """Count the sign-ups and messages that name or reach a person, and the client addresses
+    the rate limit holds; with ``remove``, clear those fields (keeping every sign-up and
+    message, so every count stays) and forget the addresses."""
     with store.transaction() as db:
-        (signups,) = db.execute(
-            "SELECT COUNT(*) FROM registration_signups WHERE name IS NOT NULL"
-            " OR phone IS NOT NULL OR email IS NOT NULL OR answers IS NOT NULL"
-        ).fetchone()
-        (messages,) = db.execute(
-            "SELECT COUNT(*) FROM registration_messages WHERE recipient IS NOT NULL"
-            " OR subject IS NOT NULL OR body IS NOT NULL OR error IS NOT NULL"
-        ).fetchone()
+        signups = db.execute(_COUNT_PERSONAL_SIGNUPS).scalar_one()
+        messages = db.execute(_COUNT_PERSONAL_MESSAGES).scalar_one()
+        addresses = db.execute(_COUNT_ADDRESSES).scalar_one()
         if remove:
-            db.execute(
-                "UPDATE registration_signups SET name = NULL, phone = NULL, email = NULL,"
-                " answers = NULL WHERE name IS NOT NULL OR phone IS NOT NULL"
-                " OR email IS NOT NULL OR answers IS NOT NULL"
-            )
-            db.execute(
-                "UPDATE registration_messages SET recipient = NULL, subject = NULL,"
-                " body = NULL, error = NULL WHERE recipient IS NOT NULL"
-                " OR subject IS NOT NULL OR body IS NOT NULL OR error IS NOT NULL"
-            )
-    found = [(WHAT_SIGNUPS, signups), (WHAT_MESSAGES, messages)]
+            db.execute(_CLEAR_SIGNUPS)
+            db.execute(_CLEAR_MESSAGES)
+            db.execute(_FORGET_ADDRESSES)
+    found = [(WHAT_SIGNUPS, signups), (WHAT_MESSAGES, messages), (WHAT_ADDRESSES, addresses)]
     return [PersonalData(what, count) for what, count in found if count]

@@ -169,12 +169,12 @@ def deliver_pending(
 ) -> list[ledger.LoggedMessage]:
     """Send every queued message; return what became of each (from the log).
 
-    ``run`` wraps every use of the store (the web app passes ``WebContext.run``, which holds
-    its lock); the channels are called outside it, since SMTP may take seconds.
+    ``run`` wraps every write to the store (the web app passes ``WebContext.run``, its
+    writer); the channels are called outside it, since SMTP may take seconds.
     """
     sent = []
     for pending in run(lambda: ledger.claim_messages(store)):
-        registration = run(lambda p=pending: ledger.get(store, p.signup))
+        registration = ledger.get(store, pending.signup)
         person, message = compose(event, config, registration, pending.kind)
         channels, errors = notify(event, plugins, person, message)
         recipient = ", ".join(a for a in (person.phone, person.email) if a) or None
@@ -184,7 +184,7 @@ def deliver_pending(
             )
         )
         sent.append(pending.id)
-    log = run(lambda: ledger.message_log(store))
+    log = ledger.message_log(store)
     return [entry for entry in log if entry.id in sent]
 
 
@@ -194,11 +194,21 @@ def notify(
     """Call every ``kexie_notify``; return the channels that took it and the errors met.
 
     Unlike :meth:`Plugins.call_each`, one channel failing does not stop the others: a
-    broken SMS gateway must not keep the e-mail from going out.
+    broken SMS gateway must not keep the e-mail from going out. As there, a plugin that
+    declares its section is called only when the event has it, and gets it as ``config``.
     """
     channels, errors = ["log"], []
-    arguments = {"event": event, "person": person, "message": message}
+    declared = plugins.sections()
     for impl in reversed(plugins.manager.hook.kexie_notify.get_hookimpls()):
+        name = impl.plugin_name
+        if name in declared and name not in event.configs:
+            continue
+        arguments = {
+            "event": event,
+            "config": event.configs.get(name),
+            "person": person,
+            "message": message,
+        }
         try:
             channel = impl.function(**{arg: arguments[arg] for arg in impl.argnames})
         except Exception as error:

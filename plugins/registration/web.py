@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import math
 import re
+import time
 from pathlib import Path
 
 import attrs
@@ -42,8 +43,8 @@ from kexie_events.store import now
 from kexie_events.web import WebContext, context, json_body
 from kexie_plugins.qr_checkin import tickets as ticket_book
 from kexie_plugins.registration import ledger, notify
-from kexie_plugins.registration.challenge import ChallengeError, Challenges
-from kexie_plugins.registration.config import RegistrationConfig, Slot, read_config
+from kexie_plugins.registration.challenge import ChallengeError, Challenges, challenge_key
+from kexie_plugins.registration.config import RegistrationConfig, Slot
 from kexie_plugins.registration.form import audiences, labels, read_form
 from kexie_plugins.registration.ratelimit import RateLimit
 from kexie_plugins.registration.strings import PAGE_STRINGS
@@ -109,7 +110,7 @@ def _deliver(ctx: WebContext, config: RegistrationConfig) -> BackgroundTask:
 
 
 def answer(ctx: WebContext, config: RegistrationConfig, registration: ledger.Registration) -> dict:
-    """The API's view of a sign-up; call it holding the store's lock."""
+    """The API's view of a sign-up: its status, tickets (with their codes) and manage link."""
     numbers = list(registration.tickets) if registration.status == "confirmed" else []
     codes = ticket_book.signer_for(ctx.event, ctx.store).codes(numbers) if numbers else []
     tickets = [{"number": n, "code": c} for n, c in zip(numbers, codes, strict=True)]
@@ -171,15 +172,20 @@ def _audience_options(event: Event) -> list[tuple[str, str]]:
     return [(a, label[:1].upper() + label[1:]) for a, label in labels]
 
 
-def routes(event: Event) -> list:
+def routes(event: Event, config: RegistrationConfig) -> list:
     """Every public route of the sign-up."""
     import jinja2
 
-    config = read_config(event)[0]
     pages = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True
     )
-    public = Public(event, config, Challenges(), RateLimit(config.per_address_per_minute), pages)
+    public = Public(
+        event,
+        config,
+        Challenges(challenge_key(event.folder)),
+        RateLimit(config.per_address_per_minute),
+        pages,
+    )
     lang, t = event.lang, PAGE_STRINGS[event.lang]
     sites = {site.id: site for site in event.sites}
 
@@ -193,7 +199,7 @@ def routes(event: Event) -> list:
 
         def work() -> str:
             at = now()
-            counts = ctx.run(lambda: ledger.slot_counts(ctx.store))
+            counts = ledger.slot_counts(ctx.store)
             return render(
                 "signup.html",
                 window=public.window(at),
@@ -217,7 +223,7 @@ def routes(event: Event) -> list:
                 registration = _find(ctx, secret)
             except HTTPException:
                 return 404, render("manage.html", registration=None)
-            view = ctx.run(lambda: answer(ctx, config, registration))
+            view = answer(ctx, config, registration)
             slot = config.slot(registration.slot)
             tickets = []
             for index, ticket in enumerate(view["tickets"], start=1):
@@ -247,16 +253,34 @@ def routes(event: Event) -> list:
             headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
         )
 
+    async def over_limit(request: Request, kind: str, scale: int = 1) -> JSONResponse | None:
+        """The 429 answer when the client's address is over its limit for ``kind``."""
+        ctx, address = context(request), _address(request)
+        wait = await ctx.write(lambda: public.limits.hit(ctx.store, kind, address, scale=scale))
+        return _too_many(lang, wait) if wait else None
+
     async def challenge(request: Request) -> JSONResponse:
-        wait = public.limits.hit("challenge", _address(request), scale=CHALLENGE_SCALE)
-        if wait:
-            return _too_many(lang, wait)
+        refused = await over_limit(request, "challenge", CHALLENGE_SCALE)
+        if refused:
+            return refused
         return JSONResponse(public.challenges.issue(), headers={"Cache-Control": "no-store"})
 
+    def _unmet(expired: bool) -> inputs.InputError:
+        return inputs.InputError(
+            "challenge",
+            pick(
+                lang,
+                "页面停留太久，请重新提交" if expired else "页面需要刷新，请重新提交",
+                "the page waited too long; send it again"
+                if expired
+                else "reload the page and send it again",
+            ),
+        )
+
     async def register(request: Request) -> JSONResponse:
-        wait = public.limits.hit("signup", _address(request))
-        if wait:
-            return _too_many(lang, wait)
+        refused = await over_limit(request, "signup")
+        if refused:
+            return refused
         ctx = context(request)
         at = now()
         window = public.window(at)
@@ -273,29 +297,24 @@ def routes(event: Event) -> list:
         if at >= slot.end:
             over = pick(lang, f"{slot.label}已经结束", f"{slot.label} is over")
             return _refusal(409, over, "over")
-        proof = body.get("challenge")
+        sent = body.get("challenge")
+        sent = sent if isinstance(sent, dict) else {}
         try:
-            proof = proof if isinstance(proof, dict) else {}
-            public.challenges.check(proof.get("token"), proof.get("answer"))
+            proof = public.challenges.check(sent.get("token"), sent.get("answer"))
         except ChallengeError as error:
-            expired = str(error) == "expired"
-            raise inputs.InputError(
-                "challenge",
-                pick(
-                    lang,
-                    "页面停留太久，请重新提交" if expired else "页面需要刷新，请重新提交",
-                    "the page waited too long; send it again"
-                    if expired
-                    else "reload the page and send it again",
-                ),
-            ) from None
+            raise _unmet(expired=str(error) == "expired") from None
+        first_use = await ctx.write(
+            lambda: ledger.spend_challenge(ctx.store, proof.nonce, proof.expires, int(time.time()))
+        )
+        if not first_use:
+            raise _unmet(expired=False)
         origin = str(request.base_url).rstrip("/")
 
         def work() -> dict:
             change = ctx.run(
                 lambda: ledger.sign_up(event, ctx.store, config, form, origin=origin, at=at)
             )
-            return ctx.run(lambda: answer(ctx, config, change.registration))
+            return answer(ctx, config, change.registration)
 
         try:
             result = await run_in_threadpool(work)
@@ -306,7 +325,7 @@ def routes(event: Event) -> list:
     def _find(ctx: WebContext, secret: str) -> ledger.Registration:
         found = None
         if _SECRET.fullmatch(secret):
-            found = ctx.run(lambda: ledger.find(ctx.store, secret))
+            found = ledger.find(ctx.store, secret)
         if found is None:
             raise HTTPException(404, t["not_found"])
         return found
@@ -316,14 +335,14 @@ def routes(event: Event) -> list:
 
         def work() -> dict:
             registration = _find(ctx, request.path_params["secret"])
-            return ctx.run(lambda: answer(ctx, config, registration))
+            return answer(ctx, config, registration)
 
         return JSONResponse(await run_in_threadpool(work), headers={"Cache-Control": "no-store"})
 
     async def cancel(request: Request) -> JSONResponse:
-        wait = public.limits.hit("cancel", _address(request))
-        if wait:
-            return _too_many(lang, wait)
+        refused = await over_limit(request, "cancel")
+        if refused:
+            return refused
         ctx = context(request)
 
         def work() -> dict:

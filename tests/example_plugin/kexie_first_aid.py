@@ -7,56 +7,55 @@ first-aid points than one per ``people_per_point`` expected visitors, reports in
 
 import math
 
+import attrs
 import click
 
 from kexie_events import hookimpl
-from kexie_events.fields import TableReader
-from kexie_events.records import Blocker, StatusLine
+from kexie_events.records import Blocker, PluginSection, StatusLine
 
 NAME = "first-aid"
 
 
-def read_config(event):
-    """The plugin's settings, and the problems found reading them."""
-    reader = TableReader(event.plugin_config(NAME) or {}, ("plugins", NAME))
-    config = {
-        "points": reader.integer("points", required=True),
-        "people_per_point": reader.integer("people_per_point", 1000, minimum=1),
-    }
-    reader.finish()
-    return config, reader.problems
+@attrs.frozen
+class FirstAid:
+    """The plugin's settings: ``[plugins.first-aid]`` as read."""
+
+    points: int
+    people_per_point: int
+
+
+def read_config(reader, event):
+    """Read the section; the problems found go to ``reader``, with file, line and key."""
+    return FirstAid(
+        points=reader.integer("points", required=True),
+        people_per_point=reader.integer("people_per_point", 1000, minimum=1),
+    )
 
 
 def points_needed(event, config):
     """One point per ``people_per_point`` expected visitors, at least one."""
-    return max(1, math.ceil(event.expected_attendance / config["people_per_point"]))
+    return max(1, math.ceil(event.expected_attendance / config.people_per_point))
 
 
 @hookimpl
-def kexie_check_event(event):
-    if event.plugin_config(NAME) is None:
-        return []
-    return read_config(event)[1]
+def kexie_config_section():
+    return PluginSection(read_config)
 
 
 @hookimpl
-def kexie_status(event):
-    if event.plugin_config(NAME) is None:
-        return
-    config, _ = read_config(event)
+def kexie_status(event, config):
     needed = points_needed(event, config)
-    level = "ok" if config["points"] >= needed else "warning"
-    yield StatusLine(f"first-aid points: {config['points']} of {needed} needed", level)
+    level = "ok" if config.points >= needed else "warning"
+    yield StatusLine(f"first-aid points: {config.points} of {needed} needed", level)
 
 
 @hookimpl
-def kexie_gate(event, next_phase):
-    if event.plugin_config(NAME) is None or next_phase != "launch":
+def kexie_gate(event, config, next_phase):
+    if next_phase != "launch":
         return
-    config, _ = read_config(event)
     needed = points_needed(event, config)
-    if config["points"] < needed:
-        yield Blocker(f"{config['points']} first-aid points for {needed} needed")
+    if config.points < needed:
+        yield Blocker(f"{config.points} first-aid points for {needed} needed")
 
 
 @click.command(name="first-aid")
@@ -67,7 +66,9 @@ def first_aid_command(directory):
     from kexie_events.plugins import Plugins
 
     event = load_event(directory, Plugins.load())
-    config, _ = read_config(event)
+    config = event.configs.get(NAME)
+    if config is None:
+        raise click.UsageError(f"the event has no [plugins.{NAME}] section")
     click.echo(f"{points_needed(event, config)} first-aid points needed")
 
 

@@ -1,0 +1,102 @@
+"""The emergency ledger in the event store: every SQL statement of the emergency-plan plugin.
+
+``emergency_ticks`` keeps every tick and untick of a checklist item, with who and when; an
+item's state is its latest row. ``emergency_incidents`` is the incident log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import attrs
+from sqlalchemy import text
+
+from kexie_events import volunteers
+from kexie_events.model import Event
+from kexie_events.records import MigrationScripts
+from kexie_events.store import EventStore
+
+#: The owner of the tables (the plugin's name), as old stores recorded it.
+OWNER = "emergency-plan"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_LATEST_TICKS = text(
+    "SELECT item, ticked, at, by FROM emergency_ticks WHERE id IN"
+    " (SELECT MAX(id) FROM emergency_ticks GROUP BY item)"
+)
+_LATEST_TICK_OF = text(
+    "SELECT ticked FROM emergency_ticks WHERE item = :item ORDER BY id DESC LIMIT 1"
+)
+_TICK = text(
+    "INSERT INTO emergency_ticks (item, ticked, at, by, note)"
+    " VALUES (:item, :ticked, :at, :by, :note)"
+)
+_LOG_INCIDENT = text(
+    "INSERT INTO emergency_incidents (at, site, gate, type, what, done, by)"
+    " VALUES (:at, :site, :gate, :type, :what, :done, :by) RETURNING id"
+)
+_INCIDENTS = text(
+    "SELECT at, site, gate, type, what, done, by FROM emergency_incidents ORDER BY at, id"
+)
+#: The records that tell who was on duty: ticks and incidents.
+_ON_DUTY = "SELECT by, at FROM emergency_ticks UNION ALL SELECT by, at FROM emergency_incidents"
+
+
+def migrations() -> list[MigrationScripts]:
+    """The plugin's Alembic revisions (``emergency_plan_0001`` ...)."""
+    return [MigrationScripts(OWNER, MIGRATIONS)]
+
+
+@attrs.frozen
+class Incident:
+    """An incident as logged: when (ISO, with its offset), where, what, what was done, by whom."""
+
+    at: str
+    site: str | None
+    gate: str | None
+    type: str
+    what: str
+    done: str
+    by: str
+
+
+def ticked(store: EventStore) -> dict[str, tuple[bool, str, str]]:
+    """Each item's latest state: ``{item: (ticked, when, by)}``; items never ticked are absent."""
+    with store.reading() as db:
+        rows = db.execute(_LATEST_TICKS).all()
+    return {item: (bool(done), at, by) for item, done, at, by in rows}
+
+
+def tick(
+    store: EventStore, item: str, *, done: bool, at: dt.datetime, by: str, note: str | None
+) -> bool:
+    """Record ``item`` ticked (``done``) or unticked; ``False`` (and nothing recorded) when it
+    is in that state already."""
+    with store.transaction() as db:
+        current = db.execute(_LATEST_TICK_OF, {"item": item}).scalar()
+        if bool(current) == done:
+            return False
+        db.execute(
+            _TICK,
+            {"item": item, "ticked": int(done), "at": at.isoformat(), "by": by, "note": note},
+        )
+    return True
+
+
+def log_incident(store: EventStore, incident: Incident) -> int:
+    """Add ``incident`` to the log; return its number."""
+    with store.transaction() as db:
+        return db.execute(_LOG_INCIDENT, attrs.asdict(incident)).scalar_one()
+
+
+def incidents(store: EventStore) -> list[Incident]:
+    """Every incident, oldest first."""
+    with store.reading() as db:
+        return [Incident(*row) for row in db.execute(_INCIDENTS)]
+
+
+def on_duty(event: Event, store: EventStore) -> tuple[str, ...]:
+    """The people who ticked an item or logged an incident on one of the event's days."""
+    with store.reading() as db:
+        return volunteers.on_duty(event, db, _ON_DUTY)
