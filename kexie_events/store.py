@@ -14,12 +14,13 @@ differs between SQLite and PostgreSQL is :mod:`kexie_events.database`.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +211,9 @@ class EventStore:
                 self._local.connection = connection
                 try:
                     yield connection
+                    flush_deferred(connection)
                 finally:
+                    connection.info.pop(_DEFERRED, None)
                     self._local.connection = None
 
     @contextlib.contextmanager
@@ -404,6 +407,10 @@ def savepoint(connection: Connection) -> Iterator[None]:
     depth = connection.info.get("kexie_savepoints", 0) + 1
     name = f"kexie_savepoint_{depth}"
     connection.info["kexie_savepoints"] = depth
+    kept = {
+        key: (copy.copy(state), flush)
+        for key, (state, flush) in connection.info.get(_DEFERRED, {}).items()
+    }
     try:
         connection.exec_driver_sql(f"SAVEPOINT {name}")
         try:
@@ -414,10 +421,38 @@ def savepoint(connection: Connection) -> Iterator[None]:
             with contextlib.suppress(Exception):
                 connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
                 connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            connection.info[_DEFERRED] = kept  # what was deferred since is rolled back too
             raise
         connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
     finally:
         connection.info["kexie_savepoints"] = depth - 1
+
+
+_DEFERRED = "kexie_deferred"
+
+
+def deferred(db: Connection, name: str, flush: Callable[[Connection, Any], None], factory):
+    """Writes kept in memory until the transaction commits: ``name``'s state in ``db``'s
+    transaction, made by ``factory()`` on first use, written by ``flush(db, state)``.
+
+    For counters that every scan adds to: the server's writer commits a batch of scans in one
+    transaction, and adding each scan's people to the same rows one by one would lock those
+    rows early and in any order, so that two PostgreSQL servers' batches wait for each other
+    (or deadlock). Deferred, the batch's additions are summed and written just before the
+    commit, in the order ``flush`` chooses. A savepoint rolled back takes what was deferred
+    inside it back too. Code that reads what it deferred calls :func:`flush_deferred` first.
+    """
+    pending = db.info.setdefault(_DEFERRED, {})
+    if name not in pending:
+        pending[name] = (factory(), flush)
+    return pending[name][0]
+
+
+def flush_deferred(db: Connection) -> None:
+    """Write what was deferred in ``db``'s transaction (see :func:`deferred`)."""
+    pending = db.info.pop(_DEFERRED, None) or {}
+    for state, flush in pending.values():
+        flush(db, state)
 
 
 def open_event_store(event, plugins, **options) -> EventStore:

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from kexie_events import volunteers
 from kexie_events.database import StoreUnavailable
 from kexie_events.model import Event
-from kexie_events.store import run
+from kexie_events.store import deferred, flush_deferred, run
 
 #: Sources of moves in and out that say when people were inside (paper and estimates do not).
 LIVE_SOURCES = ("counted", "scanned")
@@ -176,28 +176,61 @@ _INSIDE = text(
     " WHEN qr_inside.people + :change < 0 THEN 0 ELSE qr_inside.people + :change END"
 )
 _TALLY = text(
-    "INSERT INTO qr_scan_results (result, scans) VALUES (:result, 1)"
-    " ON CONFLICT (result) DO UPDATE SET scans = qr_scan_results.scans + 1"
+    "INSERT INTO qr_scan_results (result, scans) VALUES (:result, :scans)"
+    " ON CONFLICT (result) DO UPDATE SET scans = qr_scan_results.scans + excluded.scans"
 )
+_PLACE = ("site", "gate", "audience", "source", "direction")
 
 
 def _count(db: Connection, at: str, *, site, gate, audience, source, direction, people) -> None:
-    """Add ``people`` to the counter's cell of ``at`` and to its total over all days."""
+    """Add ``people`` to the counter's cell of ``at`` and to its total over all days (when the
+    transaction commits: :func:`_pending`)."""
     day, slot = day_and_slot(at)
-    cell = {
-        "site": site or "",
-        "gate": gate or "",
-        "audience": audience or "",
-        "source": source,
-        "direction": direction,
-        "people": int(people),
-    }
-    run(db, _COUNT, {"day": day, "slot": slot, **cell})
-    run(db, _TOTAL, cell)
+    place = (site or "", gate or "", audience or "", source, direction)
+    cells, totals, _inside, _results = _pending(db)
+    cells[(day, slot, *place)] = cells.get((day, slot, *place), 0) + int(people)
+    totals[place] = totals.get(place, 0) + int(people)
 
 
 def _move_inside(db: Connection, at: str, site: str | None, change: int) -> None:
-    run(db, _INSIDE, {"day": at[:10], "site": site or "", "change": int(change)})
+    _pending(db)[2].append(((at[:10], site or ""), int(change)))
+
+
+def _pending(db: Connection) -> tuple[dict, dict, list, dict]:
+    """The counts this transaction adds, written just before it commits
+    (:func:`kexie_events.store.deferred`): counter cells, totals, moves inside (in order:
+    the floor at zero applies step by step) and scan results."""
+    return deferred(db, "qr_checkin.counts", _write_counts, lambda: ({}, {}, [], {}))
+
+
+def _write_counts(db: Connection, pending: tuple[dict, dict, list, dict]) -> None:
+    """Write the transaction's counts, every table's rows in one sorted order, so that two
+    servers' transactions take the counter rows' locks in the same order."""
+    cells, totals, inside, results = pending
+    for (day, slot, *place), people in sorted(cells.items()):
+        if people:
+            run(
+                db,
+                _COUNT,
+                {
+                    "day": day,
+                    "slot": slot,
+                    **dict(zip(_PLACE, place, strict=True)),
+                    "people": people,
+                },
+            )
+    for place, people in sorted(totals.items()):
+        if people:
+            run(db, _TOTAL, {**dict(zip(_PLACE, place, strict=True)), "people": people})
+    for (day, site), change in sorted(inside, key=lambda move: move[0]):  # stable: in order
+        run(db, _INSIDE, {"day": day, "site": site, "change": change})
+    for result, scans in sorted(results.items()):
+        run(db, _TALLY, {"result": result, "scans": scans})
+
+
+def _read_counts(db: Connection) -> None:
+    """Write what this transaction counted so far, before reading the counters."""
+    flush_deferred(db)
 
 
 def _count_admission(db: Connection, admission: Admission, sign: int) -> None:
@@ -434,7 +467,8 @@ def add_scan(db: Connection, scan: Scan) -> bool:
     """Record ``scan`` and count its result; ``False`` when its ``scan_id`` is taken."""
     if run(db, _ADD_SCAN, attrs.asdict(scan)).fetchone() is None:
         return False
-    run(db, _TALLY, {"result": scan.result})
+    results = _pending(db)[3]
+    results[scan.result] = results.get(scan.result, 0) + 1
     return True
 
 
@@ -555,6 +589,7 @@ def counted_here(
 ) -> int:
     """People counted at a gate for an audience (in one ``direction``, or both when ``""``),
     as head counts: what a negative head count may take back."""
+    _read_counts(db)
     row = {"site": site or "", "gate": gate or "", "audience": audience, "direction": direction}
     return db.execute(_COUNTED_HERE, row).scalar_one()
 
@@ -667,6 +702,7 @@ _HEADCOUNT_MOVES = text(
 
 def count_rows(db: Connection) -> list[CountRow]:
     """Every non-empty cell of the counter."""
+    _read_counts(db)
     return [CountRow(*row) for row in db.execute(_COUNTS)]
 
 
@@ -674,22 +710,26 @@ def totals_by_place(db: Connection) -> list[tuple[str, str, str, str, str, int]]
     """People by ``(site, gate, audience, source, direction)``, all days together (the
     counter's totals: a few rows, however many scans); places whose people cancel out (an undo,
     an admission replaced by an earlier one) are left out."""
+    _read_counts(db)
     return [(s, g, a, src, d, int(n)) for s, g, a, src, d, n in db.execute(_TOTALS_BY_PLACE)]
 
 
 def scan_results(db: Connection) -> dict[str, int]:
     """Scans by result: ``{"admitted": N, "duplicate": N, "rejected": N}`` (those recorded)."""
+    _read_counts(db)
     return {result: scans for result, scans in db.execute(_RESULTS)}
 
 
 def inside_on(db: Connection, day: str) -> dict[str, int]:
     """People inside each site on ``day`` (local date), by site id (``""``: no site)."""
+    _read_counts(db)
     return {site: people for site, people in db.execute(_INSIDE_ON, {"day": day})}
 
 
 def arrivals(db: Connection, day: str, first: str, last: str) -> dict[str, int]:
     """People arriving (admitted or counted in at a gate) per 10-minute slot of ``day``,
     from slot ``first`` to ``last`` (``"HH:MM"``)."""
+    _read_counts(db)
     rows = db.execute(_ARRIVALS, {"day": day, "first": first, "last": last})
     return {slot: int(people) for slot, people in rows}
 
@@ -768,6 +808,7 @@ def counter(db: Connection) -> dict[tuple, int]:
     """The counter as kept: ``{(day, slot, site, gate, audience, source, direction): people}``
     without empty cells (compare with :func:`recount`; its totals, :func:`totals_by_place`,
     are the sums of these cells over days and slots)."""
+    _read_counts(db)
     return {
         (r.day, r.slot, r.site, r.gate, r.audience, r.source, r.direction): r.people
         for r in count_rows(db)
