@@ -1,8 +1,9 @@
 """The volunteer web app's shell: a Starlette app with bearer-token login and plugin routes.
 
 Plugins add routes (``kexie_web_routes``) and buttons (``kexie_volunteer_actions``); the core
-authenticates volunteers, checks what is sent, serialises use of the store, and answers every
-error as JSON in the event's language, so a phone never sees a stack trace:
+authenticates volunteers, checks what is sent, sends every write through one writer
+(:mod:`kexie_events.group_commit`), and answers every error as JSON in the event's language,
+so a phone never sees a stack trace:
 
 - 400: the request itself is wrong (:class:`~kexie_events.inputs.InputError`); sending it
   again will not help.
