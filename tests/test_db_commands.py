@@ -115,5 +115,5 @@ def test_many_events_share_one_postgresql_database(make_event, run, postgres_url
             text("SELECT nspname FROM pg_namespace WHERE nspname LIKE '%_en' ORDER BY 1")
         ).scalars()
         assert list(schemas) == ["meteor_shower_night_en", "science_day_en"]
-    rollup = run("rollup", day, night, "--json")
+    rollup = run("rollup", day, night, "--json", "--out", day.parent / "year")
     assert rollup.exit_code == 0, rollup.output
