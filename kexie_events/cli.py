@@ -686,14 +686,12 @@ def db_copy(ctx, directory: Path, target: str) -> None:
     or KEXIE_DATABASE_URL.
     """
     from kexie_events import store_copy
-    from kexie_events.records import MigrationScripts
+    from kexie_events.store import plugin_migrations
 
     plugins, event, store = open_event(ctx, directory)
     location = store_copy.target_location(target, event.folder, event.store.schema)
     with store:
-        copied = store_copy.copy(
-            store, location, plugins.collect("kexie_store_migrations", MigrationScripts)
-        )
+        copied = store_copy.copy(store, location, plugin_migrations(plugins))
     rows = sum(table.rows for table in copied)
     click.echo(f"copied {len(copied)} tables, {rows} rows to {location.describe()}; checked")
     if location.path is None:

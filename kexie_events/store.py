@@ -460,10 +460,12 @@ def open_event_store(event, plugins, **options) -> EventStore:
 
     The one way commands, the web app and the roll-up open an event's store.
     """
-    from kexie_events.records import MigrationScripts
+    return EventStore.open(event.store_location, plugin_migrations(plugins), **options)
 
-    migrations = plugins.collect("kexie_store_migrations", MigrationScripts)
-    return EventStore.open(event.store_location, migrations, **options)
+
+def plugin_migrations(plugins) -> list[MigrationScripts]:
+    """Every plugin's migration folder (``kexie_store_migrations``)."""
+    return plugins.collect("kexie_store_migrations", MigrationScripts)
 
 
 def migrations_of(items: Iterable[MigrationScripts]) -> list[MigrationScripts]:

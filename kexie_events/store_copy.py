@@ -68,7 +68,7 @@ def copy(
             copied = [_copy_table(reader, writer, name) for name in tables]
             if destination.backend == "postgresql":
                 _move_sequences(writer, tables)
-        with source.reading() as reader, destination.reading() as check:
+        with destination.reading() as check:
             for done in copied:
                 rows, digest = _digest(check, done.table)
                 if (rows, digest) != (done.rows, done.digest):
@@ -115,13 +115,12 @@ def _copy_table(reader: Connection, writer: Connection, name: str) -> TableCopy:
     table = _reflect(writer, name, metadata)
     columns = [column.name for column in table.columns]
     writer.execute(table.delete())  # only what opening the new store just made (its event id)
-    rows = 0
+    copied: list[str] = []
     result = reader.execute(text(f'SELECT {_column_list(columns)} FROM "{name}"'))
     while chunk := result.fetchmany(CHUNK):
         writer.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in chunk])
-        rows += len(chunk)
-    count, digest = _digest(reader, name, columns)
-    return TableCopy(name, count, digest)
+        copied.extend(_row_text(row) for row in chunk)
+    return TableCopy(name, len(copied), _fingerprint(copied))
 
 
 def _reflect(db: Connection, name: str, metadata: MetaData) -> Table:
@@ -132,17 +131,22 @@ def _column_list(columns: list[str]) -> str:
     return ", ".join(f'"{column}"' for column in columns)
 
 
-def _digest(db: Connection, name: str, columns: list[str] | None = None) -> tuple[int, str]:
+def _digest(db: Connection, name: str) -> tuple[int, str]:
     """The number of rows of a table and a digest of their contents, in any backend."""
-    if columns is None:
-        columns = [column["name"] for column in inspect(db).get_columns(name)]
+    columns = [column["name"] for column in inspect(db).get_columns(name)]
     rows = [
-        json.dumps([_plain(value) for value in row], ensure_ascii=False)
-        for row in db.execute(text(f'SELECT {_column_list(columns)} FROM "{name}"'))
+        _row_text(row) for row in db.execute(text(f'SELECT {_column_list(columns)} FROM "{name}"'))
     ]
-    rows.sort()
-    digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-    return len(rows), digest
+    return len(rows), _fingerprint(rows)
+
+
+def _row_text(row) -> str:
+    return json.dumps([_plain(value) for value in row], ensure_ascii=False)
+
+
+def _fingerprint(rows: list[str]) -> str:
+    """A digest of rows whatever order the backend gave them in."""
+    return hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()
 
 
 def _plain(value):

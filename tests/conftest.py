@@ -87,13 +87,13 @@ def open_store():
 
 def event_store(folder: Path, plugins: Plugins | None = None) -> EventStore:
     """The store of the event in ``folder``, wherever the run keeps it (``event.db``, or the
-    test's PostgreSQL database), with every plugin's tables. Close it when done."""
-    from kexie_events.database import locate
-    from kexie_events.records import MigrationScripts
+    test's PostgreSQL database), with every plugin's tables, opened the way the commands open
+    it (:func:`~kexie_events.store.open_event_store`). Close it when done."""
+    from kexie_events.eventfile import load_event
+    from kexie_events.store import open_event_store
 
     plugins = plugins or Plugins.load(environ={})
-    migrations = plugins.collect("kexie_store_migrations", MigrationScripts)
-    return EventStore.open(locate(folder), migrations)
+    return open_event_store(load_event(folder, plugins), plugins)
 
 
 def edit(folder: Path, old: str, new: str, count: int = 1) -> None:

@@ -20,19 +20,9 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from kexie_events import volunteers
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
 from kexie_events.web import create_app
 
-from conftest import edit, free_port
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
+from conftest import edit, event_store, free_port
 
 
 @pytest.fixture
@@ -44,7 +34,7 @@ def eclipse(make_event, run):
 
 
 def login(folder, name="李强", gate="北门", role="lead") -> dict:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -76,7 +66,7 @@ def scan(client, headers, code, gate="北门", scan_id=None):
 
 def counts(folder) -> tuple[int, int, int]:
     """Rows in the scans, walk-ins and glasses handouts tables."""
-    with store_of(folder) as store, store.reading() as db:
+    with event_store(folder) as store, store.reading() as db:
         return tuple(
             db.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
             for table in ("qr_scans", "qr_headcounts", "glasses_handouts")

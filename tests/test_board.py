@@ -10,23 +10,13 @@ import httpx
 import pytest
 
 from kexie_events import hookimpl, volunteers
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
 from kexie_events.records import BoardTile
-from kexie_events.store import EventStore, open_event_store
 
-from conftest import edit
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
+from conftest import edit, event_store
 
 
 def token_for(folder, name: str, role: str, gate: str | None = None) -> str:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         return volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
 
 

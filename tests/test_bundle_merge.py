@@ -17,22 +17,14 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
 from kexie_plugins.qr_checkin.admission import Gatekeeper
 from kexie_plugins.qr_checkin.bundle import Bundle
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
+from conftest import event_store
+
 MADRID = dt.timezone(dt.timedelta(hours=2))  # Europe/Madrid in August
 DOORS = dt.datetime(2027, 8, 2, 8, 0, tzinfo=MADRID)
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -69,7 +61,7 @@ def digest(path) -> str:
 
 
 def store_rows(folder) -> tuple[int, int]:
-    with store_of(folder) as store, store.reading() as db:
+    with event_store(folder) as store, store.reading() as db:
         return tuple(
             db.execute(
                 text("SELECT (SELECT COUNT(*) FROM qr_scans), (SELECT COUNT(*) FROM qr_headcounts)")
@@ -79,7 +71,7 @@ def store_rows(folder) -> tuple[int, int]:
 
 def admitted_at(folder) -> dict[int, str]:
     """The gate each admitted ticket counts at (earliest admission wins)."""
-    with store_of(folder) as store, store.reading() as db:
+    with event_store(folder) as store, store.reading() as db:
         return {
             ticket: gate
             for ticket, gate in db.execute(text("SELECT ticket, gate FROM qr_admissions"))
@@ -357,7 +349,7 @@ def test_earliest_admission_is_by_the_clock_not_by_how_the_time_is_written(
 ):
     """The gate at the north admits ticket 1 at 08:10 Madrid time (06:10 UTC). The laptop's row
     says 07:30+01:00, which is 06:30 UTC: later, though it reads earlier as text."""
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         keeper = Gatekeeper(verifier_for(store), MADRID, "en", "once")
         keeper.check_in(
             store,

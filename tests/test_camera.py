@@ -19,21 +19,12 @@ from sqlalchemy import text
 
 from kexie_events import volunteers
 from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
 
-from conftest import CHROMIUM
+from conftest import CHROMIUM, event_store
 
 ROOT = Path(__file__).parent.parent
 VENDOR = ROOT / "plugins" / "qr_checkin" / "static" / "vendor"
 NO_DETECTOR = "delete window.BarcodeDetector;"
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -44,7 +35,7 @@ def eclipse(make_event, run):
 
 
 def token_for(folder, name="李强") -> str:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         return volunteers.add(store, name, role="scanner", by="test", site=None, gate="北门")
 
 
@@ -66,7 +57,7 @@ def printed_ticket(folder, plugins, number: int, tmp_path: Path) -> Image.Image:
     from kexie_plugins.qr_checkin.sheets import TicketPrinter, valid_rows
 
     event = load_event(folder, plugins)
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         rows = valid_rows(store)
     [row] = [r for r in rows if r[0] == number]
     svg = tmp_path / "ticket.svg"
@@ -145,7 +136,7 @@ def test_a_camera_without_barcode_detector_admits_a_printed_ticket(
         page.locator("#camera").click()  # the camera is let go
         expect(page.locator("#camera-box")).to_be_hidden()
         browser.close()
-    with store_of(eclipse) as store, store.reading() as db:
+    with event_store(eclipse) as store, store.reading() as db:
         rows = db.execute(text("SELECT ticket, result, by FROM qr_scans ORDER BY id")).all()
     assert rows == [(2, "admitted", "李强")]  # held in view: scanned once, not every frame
 

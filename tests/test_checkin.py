@@ -15,16 +15,10 @@ from kexie_events.errors import KexieError
 from kexie_events.eventfile import load_event
 from kexie_events.plugins import Plugins
 from kexie_events.records import VolunteerAction
-from kexie_events.store import EventStore, open_event_store
 from kexie_events.web import create_app, volunteer_of
 from kexie_plugins.qr_checkin.codes import CODE_LENGTH, CodeError, Signer, Verifier
 
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
+from conftest import event_store
 
 
 @pytest.fixture
@@ -42,15 +36,14 @@ def copy_event(source, target):
     import shutil
 
     from kexie_events import store_copy
-    from kexie_events.records import MigrationScripts
+    from kexie_events.store import plugin_migrations
 
     shutil.copytree(source, target)
     plugins = Plugins.load(environ={})
     location = load_event(target, plugins).store_location
     if location.backend == "postgresql":
-        migrations = plugins.collect("kexie_store_migrations", MigrationScripts)
-        with store_of(source) as store:
-            store_copy.copy(store, location, migrations)
+        with event_store(source) as store:
+            store_copy.copy(store, location, plugin_migrations(plugins))
     return target
 
 
@@ -60,7 +53,7 @@ def codes_of(run, folder) -> dict[int, str]:
 
 
 def login(folder, name="James Carter", gate="north", role="scanner") -> dict:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -410,6 +403,6 @@ def test_hook_kexie_volunteer_actions(eclipse, plugins, register):
         assert refused.json()["message"] == "only 100 pairs left"
         forbidden = client.post("/api/v1/actions/close-gate", json={}, headers=scanner)
         assert forbidden.status_code == 403
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         [entry] = store.entries("glasses")
     assert (entry.by, entry.gate, entry.data) == ("James Carter", "north", {"pairs": 30})

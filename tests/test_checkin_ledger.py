@@ -26,22 +26,17 @@ from kexie_events.eventfile import load_event
 from kexie_events.group_commit import GroupCommit
 from kexie_events.model import AUDIENCES
 from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
+from kexie_events.store import EventStore
 from kexie_plugins.qr_checkin import attendance, ledger
 from kexie_plugins.qr_checkin.admission import Gatekeeper
 from kexie_plugins.qr_checkin.flow import inside_now, movements, running, stats
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
+from conftest import event_store
+
 MADRID = ZoneInfo("Europe/Madrid")
 DOORS = dt.datetime(2027, 8, 2, 8, 0, tzinfo=MADRID)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 def event_of(folder):
@@ -103,7 +98,7 @@ def test_an_earlier_offline_admission_replaces_a_later_live_one_and_the_counts_m
 ):
     bundle = tmp_path / "laptop.bundle"
     assert run("bundle", eclipse, bundle, "--device", "laptop").exit_code == 0
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         live = check_in(store, 1, "north", DOORS + dt.timedelta(minutes=30))
         assert live["result"] == "admitted"
         before = stats(store)
@@ -112,7 +107,7 @@ def test_an_earlier_offline_admission_replaces_a_later_live_one_and_the_counts_m
     assert run("checkin", bundle, "000001", "--gate", "south").exit_code == 0
     merged = json.loads(run("journal", "merge", eclipse, bundle, "--json").output)
     assert (merged[0]["admitted_on_device"], merged[0]["counted_as_duplicates"]) == (1, 0)
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         after = stats(store)
         assert (after["admitted"], after["duplicates"]) == (1, 1)
         assert after["by_gate"] == {"south": {"admitted": 1, "walk_ins": 0}}
@@ -131,7 +126,7 @@ def test_an_earlier_offline_admission_replaces_a_later_live_one_and_the_counts_m
         )
     # Merging again changes nothing.
     assert run("journal", "merge", eclipse, bundle).exit_code == 0
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         assert stats(store)["by_gate"] == after["by_gate"]
         counters_agree(store)
 
@@ -141,12 +136,12 @@ def test_a_later_offline_admission_leaves_the_earlier_live_one(
 ):
     bundle = tmp_path / "laptop.bundle"
     assert run("bundle", eclipse, bundle, "--device", "laptop").exit_code == 0
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         assert check_in(store, 2, "north", DOORS - dt.timedelta(minutes=5))["result"] == "admitted"
     assert run("checkin", bundle, "000002", "--gate", "south").exit_code == 0
     merged = json.loads(run("journal", "merge", eclipse, bundle, "--json").output)
     assert merged[0]["counted_as_duplicates"] == 1
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         assert stats(store)["by_gate"] == {"north": {"admitted": 1, "walk_ins": 0}}
         counters_agree(store)
 
@@ -154,7 +149,7 @@ def test_a_later_offline_admission_leaves_the_earlier_live_one(
 def test_a_tie_is_broken_by_the_scan_id_everywhere(eclipse):
     """Two admissions at the same moment (two laptops' clocks agree to the second): the smaller
     scan id wins, in the live rule, the merge and the recount alike."""
-    with store_of(eclipse) as store, store.transaction() as db:
+    with event_store(eclipse) as store, store.transaction() as db:
         for scan_id, gate in (("b-scan", "north"), ("a-scan", "south")):
             ledger.offer_admission(
                 db, ledger.Admission(3, "once", scan_id, DOORS.isoformat(), gate, "square")
@@ -166,7 +161,7 @@ def test_a_tie_is_broken_by_the_scan_id_everywhere(eclipse):
 
 
 def test_a_retry_with_the_same_scan_id_gets_the_first_answer(eclipse):
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         first = check_in(store, 4, "north", DOORS, scan_id="phone-7-0001")
         retry = check_in(store, 4, "north", DOORS + dt.timedelta(seconds=3), scan_id="phone-7-0001")
         assert retry == first
@@ -199,7 +194,7 @@ def test_the_same_scan_arriving_at_two_servers_at_once_is_recorded_once(eclipse)
     """One server's transaction holds the scan, uncommitted, when another server's writer
     records the same ``scan_id``: that writer waits, gives way, runs again, and answers what the
     first server answered."""
-    with store_of(eclipse) as first, store_of(eclipse) as second:
+    with event_store(eclipse) as first, event_store(eclipse) as second:
         writer = GroupCommit(second, patience=30).start()
         reached = threading.Event()
 
@@ -230,7 +225,7 @@ def test_the_same_scan_arriving_at_two_servers_at_once_is_recorded_once(eclipse)
 def test_two_gates_on_two_servers_admit_each_ticket_once(eclipse):
     """Every ticket is scanned at the north gate by one server and at the south gate by another,
     at the same time: each is admitted once and a duplicate once, and the counts are exact."""
-    with store_of(eclipse) as one, store_of(eclipse) as two:
+    with event_store(eclipse) as one, event_store(eclipse) as two:
         writers = [GroupCommit(one, patience=30).start(), GroupCommit(two, patience=30).start()]
         start = threading.Barrier(2)
         answers: dict[str, list[str]] = {"north": [], "south": []}
@@ -284,7 +279,7 @@ def test_the_counters_equal_a_recount_after_every_kind_of_record(
         )
     db.close()
     run("tickets", "revoke", eclipse, "12")
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         keeper = gatekeeper(store)
         minute = itertools.count(30)  # the phone at the north gate from 08:30
 
@@ -329,7 +324,7 @@ def test_the_counters_equal_a_recount_after_every_kind_of_record(
             source="estimate",
         )
     assert run("journal", "merge", eclipse, bundle).exit_code == 0
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         counters_agree(store)
         figures = stats(store)
         # Tickets 1, 2, 3 and the laptop's 10 (earlier than the phone's) and 11.
@@ -384,7 +379,7 @@ def test_the_upgrade_derives_what_live_counting_kept(eclipse, run, tmp_path, lap
     assert run("bundle", eclipse, bundle, "--device", "laptop").exit_code == 0
     for number in ("000001", "000002", "000002", "bad"):
         run("checkin", bundle, number, "--gate", "east")
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         keeper = gatekeeper(store)
         for minutes, number in enumerate((1, 3, 4, 5, 3)):
             check_in(store, number, "north", DOORS + dt.timedelta(minutes=20 + minutes))
@@ -405,7 +400,7 @@ def test_the_upgrade_derives_what_live_counting_kept(eclipse, run, tmp_path, lap
     spec = importlib.util.spec_from_file_location("qr_checkin_0003", path)
     revision = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(revision)
-    with store_of(eclipse) as store:
+    with event_store(eclipse) as store:
         kept = derived(store)
         assert (
             kept["admissions"]
@@ -738,7 +733,7 @@ def test_a_store_of_the_previous_release_is_upgraded_with_the_same_figures(make_
         rows_before = db.execute(
             "SELECT (SELECT COUNT(*) FROM qr_scans), (SELECT COUNT(*) FROM qr_headcounts)"
         ).fetchone()
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         with store.reading() as db:
             rows = db.execute(
                 text("SELECT (SELECT COUNT(*) FROM qr_scans), (SELECT COUNT(*) FROM qr_headcounts)")

@@ -17,20 +17,10 @@ import pytest
 from sqlalchemy import text as sql
 
 from kexie_events import volunteers
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
 
-from conftest import edit
+from conftest import edit, event_store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 def today() -> dt.date:
@@ -77,7 +67,7 @@ def science_day(make_event, run):
 
 
 def login(folder, name: str, role: str = "scanner", gate: str | None = None) -> dict:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -243,7 +233,7 @@ def test_every_kind_of_count_adds_up_by_source_site_day_and_direction(
     # People who worked on site: not the laptop's login name, not the clerk typing sheets.
     assert a["volunteers"] == sorted(["黄丽", "刘洋", "周杰", "陈静", "赵老师"])
     assert a["volunteers_on_duty"] == 5
-    with store_of(science_day) as store, store.reading() as db:
+    with event_store(science_day) as store, store.reading() as db:
         by = db.execute(sql("SELECT by FROM qr_scans WHERE device = 'cli'")).one()
         rows = db.execute(sql("SELECT COUNT(*) FROM qr_headcounts")).scalar_one()
     assert by[0].startswith("login:")  # recorded, marked as the computer's account
@@ -267,7 +257,7 @@ def test_a_correction_is_an_entry_and_a_board_login_records_nothing(science_day,
         assert client.post("/api/v1/headcounts", json=tap, headers=huang).status_code == 200
         undo = client.post("/api/v1/undo", json={"scan_id": "tap-1"}, headers=huang)
         assert undo.status_code == 200
-        with store_of(science_day) as store, store.reading() as db:
+        with event_store(science_day) as store, store.reading() as db:
             (correction,) = db.execute(
                 sql(
                     "SELECT scan_id, corrects, delta, by FROM qr_headcounts"
@@ -484,7 +474,7 @@ def test_every_tap_answers_in_the_big_box_with_colour_words_and_sound(
     expect(page.locator("#queue")).to_be_hidden(timeout=30_000)
     assert "Failed to fetch" not in page.content()
     context.close()
-    with store_of(folder) as store, store.reading() as db:
+    with event_store(folder) as store, store.reading() as db:
         exits = db.execute(
             sql("SELECT SUM(delta) FROM qr_headcounts WHERE direction = 'out'")
         ).one()

@@ -13,16 +13,8 @@ from PIL import Image
 from sqlalchemy import text
 
 from kexie_events import volunteers
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
 
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
+from conftest import event_store
 
 
 @pytest.fixture
@@ -33,7 +25,7 @@ def eclipse(make_event, run):
 
 
 def token_for(folder, name="James Carter", gate="north") -> str:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         return volunteers.add(store, name, role="scanner", by="test", site=None, gate=gate)
 
 
@@ -55,7 +47,7 @@ def test_admitted_means_on_disk_even_after_sigkill(eclipse, run, live_server):
             assert answer["result"] == "admitted"
             admitted.append(number)
     server.kill()  # right after the last answer
-    with store_of(eclipse) as store, store.reading() as db:
+    with event_store(eclipse) as store, store.reading() as db:
         rows = db.execute(
             text("SELECT ticket FROM qr_scans WHERE result = 'admitted' ORDER BY ticket")
         ).all()

@@ -16,15 +16,10 @@ from starlette.testclient import TestClient
 from kexie_events import volunteers
 from kexie_events.eventfile import check_event, load_event
 from kexie_events.records import ReportSection
-from kexie_events.store import EventStore, open_event_store
+from kexie_events.store import open_event_store
 from kexie_events.web import create_app
 
-from conftest import edit, line_of
-
-
-def store_of(folder, plugins) -> EventStore:
-    """The event's store, wherever it is, with every plugin's tables; close it after use."""
-    return open_event_store(load_event(folder, plugins), plugins)
+from conftest import edit, event_store, line_of
 
 
 def sections(folder, plugins) -> dict[str, ReportSection]:
@@ -35,7 +30,7 @@ def sections(folder, plugins) -> dict[str, ReportSection]:
 
 
 def login(folder, plugins, name="李强", gate=None, role="scanner") -> dict:
-    with store_of(folder, plugins) as store:
+    with event_store(folder, plugins) as store:
         token = volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
     return {"Authorization": f"Bearer {token}"}
 
@@ -121,7 +116,7 @@ def test_handouts_never_take_the_stock_below_zero(eclipse, run, plugins):
     assert section.text == (
         "共发放日食观测镜6950副（向1个单位配发6800副，现场发放150副），剩余50副。",
     )
-    with store_of(eclipse, plugins) as store, store.reading() as db:
+    with event_store(eclipse, plugins) as store, store.reading() as db:
         rows = db.execute(text("SELECT by, gate, at FROM glasses_handouts")).all()
     assert all(by and at.endswith("+08:00") for by, _gate, at in rows)
 
@@ -268,7 +263,7 @@ def test_checklist_ticks_are_recorded_and_unticking_too(eclipse, run, plugins):
     assert again.exit_code == 1 and "already open" in again.output
     typo = run("checklist", eclipse, "tick", "risk-asessment")
     assert "did you mean 'risk-assessment'?" in typo.output
-    with store_of(eclipse, plugins) as store, store.reading() as db:
+    with event_store(eclipse, plugins) as store, store.reading() as db:
         rows = db.execute(text("SELECT item, ticked, by FROM emergency_ticks ORDER BY id")).all()
     assert rows == [("risk-assessment", 1, "县应急局 赵"), ("risk-assessment", 0, "县科协 钱")]
 

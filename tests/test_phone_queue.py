@@ -15,18 +15,10 @@ import pytest
 from sqlalchemy import text
 
 from kexie_events import volunteers
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
+
+from conftest import event_store
 
 SLOW = 30_000  # ms: retries back off up to 15 s; expect() polls the page until then
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 @pytest.fixture
@@ -37,7 +29,7 @@ def eclipse(make_event, run):
 
 
 def token_for(folder, name, role="scanner", gate="北门") -> str:
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         return volunteers.add(store, name, role=role, by="test", site=None, gate=gate)
 
 
@@ -47,7 +39,7 @@ def codes_of(run, folder) -> dict[int, str]:
 
 
 def rows(folder, sql: str) -> list[tuple]:
-    with store_of(folder) as store, store.reading() as db:
+    with event_store(folder) as store, store.reading() as db:
         return [tuple(row) for row in db.execute(text(sql))]
 
 

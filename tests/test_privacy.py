@@ -11,17 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from kexie_events import hookimpl
-from kexie_events.eventfile import load_event
 from kexie_events.records import MigrationScripts, PersonalData
-from kexie_events.store import EventStore, open_event_store
 from kexie_events.tls import certificate
 
+from conftest import event_store
+
 PEOPLE = "name,phone,audience,site\n王小明,13800138000,minors,\n李红,13912345678,farmers,\n"
-
-
-def store_of(folder, plugins) -> EventStore:
-    """The event's store, wherever it is, with every plugin's tables; close it after use."""
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 def mode(path) -> int:
@@ -214,7 +209,7 @@ def test_hook_kexie_personal_data(make_event, run, register, plugins, tmp_path, 
     register(Guestbook(tmp_path / "guestbook-migrations"), "guestbook")
     folder = make_event("science-day", "en")
     assert run("status", folder).exit_code == 0  # creates the store with the plugin's table
-    with store_of(folder, plugins) as store, store.transaction() as db:
+    with event_store(folder, plugins) as store, store.transaction() as db:
         db.execute(
             text("INSERT INTO guestbook (email, visits) VALUES (:email, :visits)"),
             [{"email": "a@example.org", "visits": 2}, {"email": "b@x", "visits": 1}],
@@ -227,7 +222,7 @@ def test_hook_kexie_personal_data(make_event, run, register, plugins, tmp_path, 
 
     assert result.exit_code == 0, result.output
     assert "purged: 2 records" in result.output
-    with store_of(folder, plugins) as store, store.reading() as db:
+    with event_store(folder, plugins) as store, store.reading() as db:
         rows = db.execute(text("SELECT email, visits FROM guestbook")).all()
     assert sorted(rows, key=lambda r: r[1]) == [(None, 1), (None, 2)]
     assert per_test_database is not None or b"a@example.org" not in _all_bytes(folder)

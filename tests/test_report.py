@@ -11,22 +11,12 @@ from collections import Counter
 import docx
 import pytest
 
-from kexie_events.eventfile import load_event
-from kexie_events.plugins import Plugins
-from kexie_events.store import EventStore, open_event_store
 from kexie_plugins.qr_checkin.admission import Gatekeeper
 from kexie_plugins.qr_checkin.tickets import verifier_for
 
-from conftest import edit
+from conftest import edit, event_store
 
 CST = dt.timezone(dt.timedelta(hours=8))
-
-
-def store_of(folder) -> EventStore:
-    """The event's store, wherever it is (``event.db`` or PostgreSQL), with every plugin's
-    tables; close it after use."""
-    plugins = Plugins.load(environ={})
-    return open_event_store(load_event(folder, plugins), plugins)
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -49,7 +39,7 @@ def science_day(make_event, run):
         "minzu-primary",
     )
     run("tickets", "issue", folder, "--count", "4", "--audience", "farmers", "--site", "dahe-town")
-    with store_of(folder) as store:
+    with event_store(folder) as store:
         keeper = Gatekeeper(verifier_for(store), CST, "zh", "daily")
 
         def scan(code, gate, site, when, by="黄丽"):
