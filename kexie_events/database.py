@@ -159,6 +159,9 @@ def _driver_error(error: BaseException) -> StoreUnavailable | None:
             return StoreUnavailable("broken", str(error))
         return None
     state = getattr(error, "sqlstate", None)
+    if state is None and _is_psycopg_operational(error):
+        # No SQLSTATE: the server was never reached (refused, unknown host, bad password).
+        return StoreUnavailable("broken", str(error).strip())
     if not isinstance(state, str):
         return None
     if state in ("40001", "40P01", "55P03"):  # serialization failure, deadlock, lock not available
@@ -168,6 +171,14 @@ def _driver_error(error: BaseException) -> StoreUnavailable | None:
     if state.startswith(("08", "57P", "53")):  # connection lost, shutting down, resources
         return StoreUnavailable("broken", str(error).strip())
     return None
+
+
+def _is_psycopg_operational(error: BaseException) -> bool:
+    """Whether ``error`` is psycopg's ``OperationalError`` (psycopg is optional: not imported)."""
+    return any(
+        kind.__name__ == "OperationalError" and kind.__module__.startswith("psycopg")
+        for kind in type(error).__mro__
+    )
 
 
 def retryable(error: BaseException) -> bool:

@@ -256,3 +256,15 @@ def test_switching_a_plugin_off_and_on_again_keeps_its_tables(make_event, plugin
         assert len(store.entries("note")) == 1
     with open_event_store(event, plugins) as store:
         assert store.upgraded == ()
+
+
+def test_an_unreachable_postgresql_server_is_a_clear_error(tmp_path, run, make_event):
+    from conftest import free_port
+
+    folder = make_event("science-day", "en")
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/county"
+    with pytest.raises(KexieError, match=r"unavailable \(broken\).*Connection refused"):
+        EventStore.open(database.postgresql(url, "e"))
+    copied = run("db", "copy", folder, "--to", url)
+    assert copied.exit_code == 1
+    assert "unavailable (broken)" in copied.output and "Traceback" not in copied.output
