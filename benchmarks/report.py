@@ -106,7 +106,7 @@ def main(checkins: int = 150_000, walkins: int = 50_000) -> None:
     a = gathered.attendance
     print(
         f"report over {checkins + walkins} records: {total:.2f} s, {len(written)} files; "
-        f"total {a['total']} person-times, {a['duplicates']} duplicates"
+        f"total {a.total} person-times, {a.duplicates} duplicates"
     )
 
 

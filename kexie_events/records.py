@@ -278,6 +278,62 @@ class ReportSection:
     plugin: str = ""
 
 
+def _aware(_record: object, attribute: attrs.Attribute, value: dt.datetime) -> None:
+    """A record's time must say its offset: the store keeps aware times only."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be an aware datetime, got {value!r}")
+
+
+@frozen
+class Correction:
+    """An entry taken back with an undo: the correction, and the entry it takes back.
+
+    The entry and its correcting entry both stay in the store; the report lists them and leaves
+    both out of its figures.
+
+    Attributes:
+        at: when the entry was taken back, aware.
+        by: who took it back.
+        entry_at: when the entry taken back had been made, aware.
+        entry_by: who had made it.
+        gate, site: where its people were counted, ``None`` when it did not say.
+        audience: the audience group it counted (``others`` for people going out).
+        direction: ``in`` or ``out``.
+        delta: how many people it counted.
+        source: how they were counted: ``counted``, ``paper`` or ``estimate``.
+    """
+
+    at: dt.datetime = attrs.field(validator=_aware)
+    by: str
+    entry_at: dt.datetime = attrs.field(validator=_aware)
+    entry_by: str
+    gate: str | None
+    site: str | None
+    audience: str
+    direction: str
+    delta: int
+    source: str
+
+
+@frozen
+class PeakInside:
+    """The most people inside one site at once, and when that was first reached.
+
+    Attributes:
+        site: the site's id.
+        inside: how many people were inside.
+        at: when, aware (in the event's time zone).
+        capacity: the site's capacity, ``None`` when the event file gives none.
+        level: ``ok``, ``near`` or ``full``, as the live page and the board would have shown.
+    """
+
+    site: str
+    inside: int
+    at: dt.datetime = attrs.field(validator=_aware)
+    capacity: int | None = None
+    level: str = attrs.field(default="ok", validator=attrs.validators.in_(("ok", "near", "full")))
+
+
 @frozen
 class Attendance:
     """Attendance figures a plugin counted; the report adds up those of every plugin.
@@ -296,10 +352,8 @@ class Attendance:
             may return an ``Attendance`` with only these, for work that is not attendance.
         by_source: person-times by how they were obtained: ``scanned``, ``counted``,
             ``paper``, ``estimate``; sums to ``admitted + walk_in``.
-        corrections: entries taken back with an undo, each a dict (``at``, ``by``, and the
-            corrected entry's ``entry_at``, ``entry_by``, ``gate``, ``site``, ``audience``,
-            ``direction``, ``delta``).
-        peak_inside: per site, the most people inside at once: ``{"inside", "at", ...}``.
+        corrections: entries taken back with an undo.
+        peak_inside: the most people inside at once, one record per site.
     """
 
     admitted: int = 0
@@ -307,16 +361,16 @@ class Attendance:
     walk_in: int = 0
     duplicates: int = 0
     rejected: int = 0
-    by_site: dict = attrs.field(factory=dict)
-    by_day: dict = attrs.field(factory=dict)
-    by_gate: dict = attrs.field(factory=dict)
-    by_hour: dict = attrs.field(factory=dict)
-    by_audience: dict = attrs.field(factory=dict)
-    late: dict = attrs.field(factory=dict)
+    by_site: dict[str, int] = attrs.field(factory=dict)
+    by_day: dict[str, int] = attrs.field(factory=dict)
+    by_gate: dict[str, int] = attrs.field(factory=dict)
+    by_hour: dict[str, int] = attrs.field(factory=dict)
+    by_audience: dict[str, int] = attrs.field(factory=dict)
+    late: dict[str, int] = attrs.field(factory=dict)
     volunteers: tuple[str, ...] = ()
-    by_source: dict = attrs.field(factory=dict)
-    corrections: tuple[dict, ...] = ()
-    peak_inside: dict = attrs.field(factory=dict)
+    by_source: dict[str, int] = attrs.field(factory=dict)
+    corrections: tuple[Correction, ...] = ()
+    peak_inside: tuple[PeakInside, ...] = ()
     plugin: str = ""
 
 

@@ -24,7 +24,7 @@ from kexie_events.errors import UsageError
 from kexie_events.i18n import count_text, date_text, pick, term, time_text
 from kexie_events.model import AUDIENCES, Event, Media
 from kexie_events.plugins import Plugins
-from kexie_events.records import Attendance, ReportSection, Table
+from kexie_events.records import Attendance, Correction, PeakInside, ReportSection, Table
 from kexie_events.store import EventStore
 from kexie_events.volunteers import is_person
 
@@ -49,16 +49,102 @@ def audience_label(audience: str, lang: str) -> str:
     return pick(lang, zh, en)
 
 
-def merge(records: list[Attendance]) -> dict:
-    """Add up the plugins' attendance records into the report's ``attendance`` figures."""
+@attrs.frozen
+class AttendanceFigures:
+    """The event's attendance: every plugin's :class:`~kexie_events.records.Attendance` added up.
+
+    Person-times (人次) as in ``Attendance``; each ``by_*`` mapping is sorted by key, except
+    ``by_audience`` (in the outline's order) and ``by_source`` (in :data:`SOURCES` order).
+
+    Attributes:
+        total: person-times in all: ``registered + walk_in``.
+        unique: distinct ticket holders admitted.
+        registered: admissions with a ticket.
+        walk_in: people counted without a ticket (at a gate, on paper, estimated).
+        duplicates, rejected: scans turned away.
+        late_uploads: scans that came in late from offline devices, per device.
+        volunteers: the people who recorded something on site, sorted.
+        corrections: entries taken back with an undo, oldest first.
+        peak_inside: the most people inside at once, per site id (sorted).
+    """
+
+    total: int
+    unique: int
+    registered: int
+    walk_in: int
+    duplicates: int
+    rejected: int
+    by_site: dict[str, int]
+    by_day: dict[str, int]
+    by_gate: dict[str, int]
+    by_hour: dict[str, int]
+    by_audience: dict[str, int]
+    late_uploads: dict[str, int]
+    volunteers: tuple[str, ...]
+    by_source: dict[str, int]
+    corrections: tuple[Correction, ...]
+    peak_inside: dict[str, PeakInside]
+
+    @property
+    def volunteers_on_duty(self) -> int:
+        """How many people served on site."""
+        return len(self.volunteers)
+
+    def as_json(self) -> dict:
+        """The ``attendance`` of ``kexie report --json``: times as ISO text with their offset."""
+        return {
+            "total": self.total,
+            "unique": self.unique,
+            "registered": self.registered,
+            "walk_in": self.walk_in,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "by_site": self.by_site,
+            "by_day": self.by_day,
+            "by_gate": self.by_gate,
+            "by_hour": self.by_hour,
+            "by_audience": self.by_audience,
+            "late_uploads": self.late_uploads,
+            "volunteers_on_duty": self.volunteers_on_duty,
+            "volunteers": list(self.volunteers),
+            "by_source": self.by_source,
+            "corrections": [
+                {
+                    "at": c.at.isoformat(),
+                    "by": c.by,
+                    "entry_at": c.entry_at.isoformat(),
+                    "entry_by": c.entry_by,
+                    "gate": c.gate,
+                    "site": c.site,
+                    "audience": c.audience,
+                    "direction": c.direction,
+                    "delta": c.delta,
+                    "source": c.source,
+                }
+                for c in self.corrections
+            ],
+            "peak_inside": {
+                site: {
+                    "inside": peak.inside,
+                    "at": peak.at.isoformat(),
+                    "capacity": peak.capacity,
+                    "level": peak.level,
+                }
+                for site, peak in self.peak_inside.items()
+            },
+        }
+
+
+def merge(records: list[Attendance]) -> AttendanceFigures:
+    """Add up the plugins' attendance records into the report's attendance figures."""
     total: dict = {"admitted": 0, "unique": 0, "walk_in": 0, "duplicates": 0, "rejected": 0}
     counters = {
         key: Counter() for key in ("by_site", "by_day", "by_gate", "by_hour", "by_audience", "late")
     }
     by_source: Counter = Counter({source: 0 for source in SOURCES})
     volunteers: set[str] = set()
-    corrections: list[dict] = []
-    peak_inside: dict = {}
+    corrections: list[Correction] = []
+    peak_inside: dict[str, PeakInside] = {}
     for record in records:
         for key in total:
             total[key] += getattr(record, key)
@@ -72,29 +158,29 @@ def merge(records: list[Attendance]) -> dict:
             record.by_source or {"scanned": record.admitted, "counted": record.walk_in}
         )
         corrections.extend(record.corrections)
-        peak_inside.update(record.peak_inside)
+        for peak in record.peak_inside:
+            peak_inside[peak.site] = peak
     registered = total["admitted"]
-    return {
-        "total": registered + total["walk_in"],
-        "unique": total["unique"],
-        "registered": registered,
-        "walk_in": total["walk_in"],
-        "duplicates": total["duplicates"],
-        "rejected": total["rejected"],
-        "by_site": dict(sorted(counters["by_site"].items())),
-        "by_day": dict(sorted(counters["by_day"].items())),
-        "by_gate": dict(sorted(counters["by_gate"].items())),
-        "by_hour": dict(sorted(counters["by_hour"].items())),
-        "by_audience": {
+    return AttendanceFigures(
+        total=registered + total["walk_in"],
+        unique=total["unique"],
+        registered=registered,
+        walk_in=total["walk_in"],
+        duplicates=total["duplicates"],
+        rejected=total["rejected"],
+        by_site=dict(sorted(counters["by_site"].items())),
+        by_day=dict(sorted(counters["by_day"].items())),
+        by_gate=dict(sorted(counters["by_gate"].items())),
+        by_hour=dict(sorted(counters["by_hour"].items())),
+        by_audience={
             a: counters["by_audience"][a] for a in AUDIENCES if counters["by_audience"][a]
         },
-        "late_uploads": dict(sorted(counters["late"].items())),
-        "volunteers_on_duty": len(volunteers),
-        "volunteers": sorted(volunteers),
-        "by_source": dict(by_source),
-        "corrections": sorted(corrections, key=lambda c: c["at"]),
-        "peak_inside": dict(sorted(peak_inside.items())),
-    }
+        late_uploads=dict(sorted(counters["late"].items())),
+        volunteers=tuple(sorted(volunteers)),
+        by_source=dict(by_source),
+        corrections=tuple(sorted(corrections, key=lambda c: c.at)),
+        peak_inside=dict(sorted(peak_inside.items())),
+    )
 
 
 @attrs.frozen
@@ -102,7 +188,7 @@ class Report:
     """Everything the report shows, gathered once and rendered in every format."""
 
     event: Event
-    attendance: dict
+    attendance: AttendanceFigures
     sections: tuple[ReportSection, ...]
     media: tuple[Media, ...]
     photos: tuple[Path, ...]
@@ -125,7 +211,7 @@ class Report:
                 "organisers": list(event.organisers),
                 "hosts": list(event.hosts),
             },
-            "attendance": self.attendance,
+            "attendance": self.attendance.as_json(),
             "sections": {s.id: s.figures for s in self.sections},
             "media": [
                 {
@@ -197,7 +283,7 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
             )
         )
     )
-    used = [s for s in event.sites if attendance["by_site"].get(s.id)] or event.sites
+    used = [s for s in event.sites if attendance.by_site.get(s.id)] or event.sites
     places = pick(lang, "、", ", ").join(s.name for s in used)
     who = pick(lang, "、", ", ").join(event.organisers)
     sentences = [
@@ -212,7 +298,7 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
             + ".",
         )
     ]
-    total = attendance["total"]
+    total = attendance.total
     if total:
 
         def n(value: int) -> str:
@@ -220,16 +306,16 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
 
         parts_zh = [f"本次活动共吸引{n(total)}人次参加"]
         parts_en = [f"{n(total)} person-times took part"]
-        if attendance["registered"] and attendance["walk_in"]:
+        if attendance.registered and attendance.walk_in:
             parts_zh.append(
-                f"其中{term('admitted', lang)}{n(attendance['registered'])}人次、"
-                f"{term('walk_in', lang)}{n(attendance['walk_in'])}人次"
+                f"其中{term('admitted', lang)}{n(attendance.registered)}人次、"
+                f"{term('walk_in', lang)}{n(attendance.walk_in)}人次"
             )
             parts_en.append(
-                f"{n(attendance['registered'])} {term('admitted', lang)} and "
-                f"{n(attendance['walk_in'])} {term('walk_in', lang, many=True)}"
+                f"{n(attendance.registered)} {term('admitted', lang)} and "
+                f"{n(attendance.walk_in)} {term('walk_in', lang, many=True)}"
             )
-        later = [(s, attendance["by_source"][s]) for s in ("paper", "estimate")]
+        later = [(s, attendance.by_source[s]) for s in ("paper", "estimate")]
         later = [(s, v) for s, v in later if v]
         if later:
             parts_zh.append("含" + "、".join(f"{term(s, lang)}{n(v)}人次" for s, v in later))
@@ -237,36 +323,35 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
                 "including "
                 + " and ".join(f"{n(v)} from {term(s, lang, many=True)}" for s, v in later)
             )
-        groups = [(audience_label(a, lang), v) for a, v in attendance["by_audience"].items()]
+        groups = [(audience_label(a, lang), v) for a, v in attendance.by_audience.items()]
         if groups:
             parts_zh.append("按人群分，" + "、".join(f"{g}{n(v)}人次" for g, v in groups))
             parts_en.append("by group: " + ", ".join(f"{g} {n(v)}" for g, v in groups))
-        if len(attendance["by_day"]) > 1:
-            parts_zh.append(f"活动历时{len(attendance['by_day'])}天")
-            parts_en.append(f"over {len(attendance['by_day'])} days")
+        if len(attendance.by_day) > 1:
+            parts_zh.append(f"活动历时{len(attendance.by_day)}天")
+            parts_en.append(f"over {len(attendance.by_day)} days")
         sentences.append(pick(lang, "，".join(parts_zh) + "。", "; ".join(parts_en) + "."))
-    peaks = attendance["peak_inside"]
-    if peaks:
-        site_id, peak = max(peaks.items(), key=lambda item: item[1]["inside"])
-        where = next((s.name for s in event.sites if s.id == site_id), site_id)
-        moment = dt.datetime.fromisoformat(peak["at"]).astimezone(event.tz)
+    if attendance.peak_inside:
+        peak = max(attendance.peak_inside.values(), key=lambda p: p.inside)
+        where = next((s.name for s in event.sites if s.id == peak.site), peak.site)
+        moment = peak.at.astimezone(event.tz)
         sentences.append(
             pick(
                 lang,
-                f"{term('inside', lang)}最多时为{count_text(peak['inside'], lang)}人"
+                f"{term('inside', lang)}最多时为{count_text(peak.inside, lang)}人"
                 f"（{where}，{date_text(moment.date(), lang)} {time_text(moment)}）。",
-                f"At most {count_text(peak['inside'], lang)} people were inside at once "
+                f"At most {count_text(peak.inside, lang)} people were inside at once "
                 f"({where}, {date_text(moment.date(), lang)} {time_text(moment)}).",
             )
         )
     for section in sections:
         sentences.extend(section.text)
-    if attendance["volunteers_on_duty"]:
+    if attendance.volunteers_on_duty:
         sentences.append(
             pick(
                 lang,
-                f"{attendance['volunteers_on_duty']}名{term('volunteer', lang)}参与现场服务。",
-                f"{attendance['volunteers_on_duty']} {term('volunteer', lang, many=True)}"
+                f"{attendance.volunteers_on_duty}名{term('volunteer', lang)}参与现场服务。",
+                f"{attendance.volunteers_on_duty} {term('volunteer', lang, many=True)}"
                 " served on site.",
             )
         )
@@ -291,36 +376,36 @@ def summary_table(report: Report) -> Table:
         return count_text(value, lang)
 
     rows = [
-        (pick(lang, "参与总人次", "Person-times in all"), n(a["total"])),
-        (term("admitted", lang, capital=True) + pick(lang, "人次", ""), n(a["registered"])),
-        (pick(lang, "持票人数", "Ticket holders"), n(a["unique"])),
-        (term("walk_in", lang, many=True, capital=True) + pick(lang, "人次", ""), n(a["walk_in"])),
+        (pick(lang, "参与总人次", "Person-times in all"), n(a.total)),
+        (term("admitted", lang, capital=True) + pick(lang, "人次", ""), n(a.registered)),
+        (pick(lang, "持票人数", "Ticket holders"), n(a.unique)),
+        (term("walk_in", lang, many=True, capital=True) + pick(lang, "人次", ""), n(a.walk_in)),
     ]
     for source in ("counted", "paper", "estimate"):
-        if a["by_source"].get(source) and a["by_source"][source] != a["walk_in"]:
+        if a.by_source.get(source) and a.by_source[source] != a.walk_in:
             rows.append(
                 (
                     pick(lang, "　其中", "  of which ") + term(source, lang),
-                    n(a["by_source"][source]),
+                    n(a.by_source[source]),
                 )
             )
     rows += [
-        (term("duplicate", lang, many=True, capital=True), n(a["duplicates"])),
-        (term("rejected", lang, capital=True), n(a["rejected"])),
+        (term("duplicate", lang, many=True, capital=True), n(a.duplicates)),
+        (term("rejected", lang, capital=True), n(a.rejected)),
     ]
-    if a["corrections"]:
+    if a.corrections:
         rows.append(
-            (pick(lang, "更正（撤销）", "Corrections (undone entries)"), n(len(a["corrections"])))
+            (pick(lang, "更正（撤销）", "Corrections (undone entries)"), n(len(a.corrections)))
         )
     rows.append(
         (
             pick(lang, "在岗", "")
             + term("volunteer", lang, many=True, capital=True)
             + pick(lang, "", " on duty"),
-            n(a["volunteers_on_duty"]),
+            n(a.volunteers_on_duty),
         )
     )
-    for device, scans in a["late_uploads"].items():
+    for device, scans in a.late_uploads.items():
         rows.append((pick(lang, "离线设备补传：", "Uploaded late from ") + device, n(scans)))
     return Table(
         pick(lang, "参与情况", "Attendance"),
@@ -345,21 +430,21 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
     def site_name(key: str) -> str:
         return names.get(key, key)
 
-    def moment(value: str) -> str:
-        when = dt.datetime.fromisoformat(value).astimezone(report.event.tz)
+    def moment(value: dt.datetime) -> str:
+        when = value.astimezone(report.event.tz)
         return f"{date_text(when.date(), lang)} {time_text(when)}"
 
-    def entry(c: dict) -> str:
+    def entry(c: Correction) -> str:
         group = (
             term("exit", lang)
-            if c["direction"] == "out"
-            else f"{term('walk_in', lang)} {audience_label(c['audience'], lang)}"
+            if c.direction == "out"
+            else f"{term('walk_in', lang)} {audience_label(c.audience, lang)}"
         )
-        where = " ".join(filter(None, [site_name(c["site"] or ""), c["gate"] or ""]))
+        where = " ".join(filter(None, [site_name(c.site or ""), c.gate or ""]))
         return pick(
             lang,
-            f"{moment(c['entry_at'])} {where} {group} {c['delta']:+d}（{c['entry_by']}）",
-            f"{moment(c['entry_at'])} {where} {group} {c['delta']:+d} ({c['entry_by']})",
+            f"{moment(c.entry_at)} {where} {group} {c.delta:+d}（{c.entry_by}）",
+            f"{moment(c.entry_at)} {where} {group} {c.delta:+d} ({c.entry_by})",
         )
 
     extra = [
@@ -368,7 +453,7 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
             table(
                 pick(lang, "人次的来源", "How the numbers were obtained"),
                 pick(lang, "来源", "Source"),
-                {s: v for s, v in a["by_source"].items() if v},
+                {s: v for s, v in a.by_source.items() if v},
                 # Tickets scanned are those admitted with a ticket: one thing, one word.
                 lambda k: term("admitted" if k == "scanned" else k, lang, many=True),
             ),
@@ -384,8 +469,8 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
                     pick(lang, "时间", "When"),
                 ),
                 tuple(
-                    (site_name(k), v["inside"], v["capacity"] or "", moment(v["at"]))
-                    for k, v in a["peak_inside"].items()
+                    (site_name(site), peak.inside, peak.capacity or "", moment(peak.at))
+                    for site, peak in a.peak_inside.items()
                 ),
             ),
         ),
@@ -398,7 +483,7 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
                     pick(lang, "更正人", "By"),
                     pick(lang, "被撤销的记录", "Entry undone"),
                 ),
-                tuple((moment(c["at"]), c["by"], entry(c)) for c in a["corrections"]),
+                tuple((moment(c.at), c.by, entry(c)) for c in a.corrections),
             ),
         ),
     ]
@@ -408,20 +493,20 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
             table(
                 pick(lang, "各场地参与人次", "By site"),
                 pick(lang, "场地", "Site"),
-                a["by_site"],
+                a.by_site,
                 lambda k: names.get(k, k),
             ),
         ),
         (
             "attendance-by-day",
-            table(pick(lang, "每日参与人次", "By day"), pick(lang, "日期", "Day"), a["by_day"]),
+            table(pick(lang, "每日参与人次", "By day"), pick(lang, "日期", "Day"), a.by_day),
         ),
         (
             "attendance-by-gate",
             table(
                 pick(lang, "各入口人次", "By gate"),
                 pick(lang, "入口", "Gate"),
-                a["by_gate"],
+                a.by_gate,
                 lambda k: k or pick(lang, "（未注明入口）", "(no gate given)"),
             ),
         ),
@@ -430,7 +515,7 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
             table(
                 pick(lang, "入场时间分布", "Arrivals by hour"),
                 pick(lang, "时段", "Hour"),
-                a["by_hour"],
+                a.by_hour,
             ),
         ),
         (
@@ -438,7 +523,7 @@ def attendance_tables(report: Report) -> list[tuple[str, Table]]:
             table(
                 pick(lang, "各人群参与人次", "By audience group"),
                 pick(lang, "人群", "Group"),
-                a["by_audience"],
+                a.by_audience,
                 lambda k: audience_label(k, lang),
             ),
         ),

@@ -145,13 +145,13 @@ def sessions(event) -> int:
 def measure(report: Report, name: str) -> float:
     """The value of one measure for one event."""
     if name == "attendance":
-        return report.attendance["total"]
+        return report.attendance.total
     if name == "events":
         return 1
     if name == "sessions":
         return sessions(report.event)
     if name.startswith("audience."):
-        return report.attendance["by_audience"].get(name.split(".", 1)[1], 0)
+        return report.attendance.by_audience.get(name.split(".", 1)[1], 0)
     _figure, section, path = name.split(".", 2)
     value = next((s.figures for s in report.sections if s.id == section), {})
     for key in path.split("."):
@@ -189,16 +189,16 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         event, attendance = report.event, report.attendance
         kind = by_kind.setdefault(event.kind, {"events": 0, "attendance": 0, "sessions": 0})
         kind["events"] += 1
-        kind["attendance"] += attendance["total"]
+        kind["attendance"] += attendance.total
         kind["sessions"] += sessions(event)
-        by_audience.update(attendance["by_audience"])
+        by_audience.update(attendance.by_audience)
         events.append(
             {
                 "title": event.title,
                 "kind": event.kind,
                 "folder": str(event.folder),
                 "start": event.start.isoformat(),
-                "attendance": attendance["total"],
+                "attendance": attendance.total,
             }
         )
     indicators = []
@@ -224,7 +224,7 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         "lang": lang,
         "totals": {
             "events": len(reports),
-            "attendance": sum(r.attendance["total"] for r in reports),
+            "attendance": sum(r.attendance.total for r in reports),
         },
         "indicators": indicators,
         "by_kind": by_kind,

@@ -230,6 +230,24 @@ def test_every_kind_of_count_adds_up_by_source_site_day_and_direction(
     # Full at 10, and the laptop's scan afterwards made it 11: the peak is what happened.
     assert a["peak_inside"]["minzu-primary"]["inside"] == 11
     assert a["peak_inside"]["minzu-primary"]["level"] == "full"
+    # The --json contract: the same keys in the same order, times as ISO text with the offset.
+    assert list(a) == [
+        "total", "unique", "registered", "walk_in", "duplicates", "rejected", "by_site",
+        "by_day", "by_gate", "by_hour", "by_audience", "late_uploads", "volunteers_on_duty",
+        "volunteers", "by_source", "corrections", "peak_inside",
+    ]  # fmt: skip
+    assert [list(c) for c in a["corrections"]] == 2 * [
+        ["at", "by", "entry_at", "entry_by", "gate", "site", "audience", "direction", "delta",
+         "source"]
+    ]  # fmt: skip
+    assert all(
+        dt.datetime.fromisoformat(c[key]).utcoffset() == dt.timedelta(hours=8)
+        for c in a["corrections"]
+        for key in ("at", "entry_at")
+    )
+    peak = a["peak_inside"]["minzu-primary"]
+    assert list(peak) == ["inside", "at", "capacity", "level"] and peak["capacity"] == 10
+    assert dt.datetime.fromisoformat(peak["at"]).utcoffset() == dt.timedelta(hours=8)
     # People who worked on site: not the laptop's login name, not the clerk typing sheets.
     assert a["volunteers"] == sorted(["黄丽", "刘洋", "周杰", "陈静", "赵老师"])
     assert a["volunteers_on_duty"] == 5

@@ -7,6 +7,7 @@ documents, the report section.
 from __future__ import annotations
 
 import json
+import re
 
 import docx
 import pytest
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 
 from kexie_events import volunteers
 from kexie_events.eventfile import check_event, load_event
-from kexie_events.records import ReportSection
+from kexie_events.records import BoardTile, ReportSection
 from kexie_events.store import open_event_store
 from kexie_events.web import create_app
 
@@ -266,6 +267,12 @@ def test_checklist_ticks_are_recorded_and_unticking_too(eclipse, run, plugins):
     with event_store(eclipse, plugins) as store, store.reading() as db:
         rows = db.execute(text("SELECT item, ticked, by FROM emergency_ticks ORDER BY id")).all()
     assert rows == [("risk-assessment", 1, "县应急局 赵"), ("risk-assessment", 0, "县科协 钱")]
+    # The list says the latest: unticked, by whom, and when (with the offset, as recorded).
+    listed = {i["id"]: i for i in json.loads(run("checklist", eclipse, "--json").output)}
+    latest = listed["risk-assessment"]
+    assert (latest["done"], latest["by"]) == (False, "县科协 钱")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", latest["at"])
+    assert (listed["certified-glasses"]["at"], listed["certified-glasses"]["by"]) == (None, None)
 
 
 def test_critical_items_of_earlier_phases_block_launch_and_onsite(eclipse, run):
@@ -371,6 +378,14 @@ def test_incidents_from_the_cli_and_the_phone(eclipse, run, plugins):
     assert section.figures["incidents"] == 2
     assert section.figures["done"] == 1
     assert section.text[1] == "现场共登记突发事件2起（中暑1起、儿童走失1起），处置情况见下表。"
+    heat = next(row for row in section.tables[-1].rows if row[2] == "中暑")
+    assert heat[:2] == ("09:40", "plaza 北门")  # the time of day, local
+    event = load_event(eclipse, plugins)
+    with open_event_store(event, plugins) as store:
+        tiles = plugins.collect("kexie_board_tiles", BoardTile, event=event, store=store)
+    board = next(tile for tile in tiles if tile.id == "incidents")
+    assert board.value == "2"
+    assert board.detail[0] == "09:40 中暑 北门 一名老人中暑"  # the newest first
 
 
 def test_emergency_plan_document_follows_the_checklists(eclipse, run):

@@ -447,19 +447,22 @@ def test_an_old_emergency_store_keeps_its_ticks_and_incidents(tmp_path):
 
     path = old_store(tmp_path / "event.db", "emergency-plan")
     with EventStore.open(path, scripts_of("emergency-plan")) as store:
-        assert ledger.ticked(store) == {
-            "first-aid-point": (False, AT, "刘洋"),
-            "evacuation-route": (True, AT, "刘洋"),
+        at = dt.datetime.fromisoformat(AT)
+        assert ledger.latest_ticks(store) == {
+            "first-aid-point": ledger.ChecklistTick("first-aid-point", False, at, "刘洋"),
+            "evacuation-route": ledger.ChecklistTick("evacuation-route", True, at, "刘洋"),
         }
+        assert ledger.ticked_items(store) == {"evacuation-route"}
         [incident] = ledger.incidents(store)
         assert (incident.type, incident.what, incident.by) == ("heat", "一名老人中暑", "黄丽")
-        at = dt.datetime.fromisoformat(AT)
+        assert incident.at == at and incident.at.utcoffset() == dt.timedelta(hours=8)
         assert not ledger.tick(store, "evacuation-route", done=True, at=at, by="刘洋", note=None)
         assert ledger.tick(store, "first-aid-point", done=True, at=at, by="刘洋", note=None)
         number = ledger.log_incident(
-            store, ledger.Incident(AT, None, None, "other", "走失", "找到", "黄丽")
+            store, ledger.Incident(at, None, None, "other", "走失", "找到", "黄丽")
         )
         assert number == 2
+        assert ledger.incidents(store)[-1].at == at  # stored as text, read back as a time
 
 
 @pytest.mark.sqlite_only("an old release's store is an SQLite file")

@@ -269,7 +269,9 @@ def test_report_refuses_an_event_that_fails_check(science_day, run):
 
 def test_hook_kexie_attendance(science_day, run, register):
     from kexie_events import hookimpl
-    from kexie_events.records import Attendance
+    from kexie_events.records import Attendance, Correction, PeakInside
+
+    morning = dt.datetime(2027, 9, 26, 2, 0, tzinfo=dt.UTC)  # 10:00 in the event's zone
 
     class PaperSheets:
         """Sign-in sheets typed in after the event, as a plugin could count them."""
@@ -283,6 +285,21 @@ def test_hook_kexie_attendance(science_day, run, register):
                     by_day={"2027-09-26": 25},
                     by_audience={"farmers": 25},
                     volunteers=("周杰", "王会计"),
+                    corrections=(
+                        Correction(
+                            at=morning + dt.timedelta(hours=1),
+                            by="王会计",
+                            entry_at=morning,
+                            entry_by="周杰",
+                            gate=None,
+                            site="lvshui-village",
+                            audience="farmers",
+                            direction="in",
+                            delta=5,
+                            source="paper",
+                        ),
+                    ),
+                    peak_inside=(PeakInside("lvshui-village", 25, morning),),
                 )
             ]
 
@@ -293,3 +310,35 @@ def test_hook_kexie_attendance(science_day, run, register):
     assert a["by_site"]["lvshui-village"] == 25
     assert a["by_audience"]["farmers"] == 34 + 25
     assert a["volunteers_on_duty"] == 4  # 周杰 counted once
+    # The plugin's records come out as the JSON always had them: times with their offset...
+    assert a["corrections"] == [
+        {
+            "at": "2027-09-26T03:00:00+00:00",
+            "by": "王会计",
+            "entry_at": "2027-09-26T02:00:00+00:00",
+            "entry_by": "周杰",
+            "gate": None,
+            "site": "lvshui-village",
+            "audience": "farmers",
+            "direction": "in",
+            "delta": 5,
+            "source": "paper",
+        }
+    ]
+    assert a["peak_inside"]["lvshui-village"] == {
+        "inside": 25,
+        "at": "2027-09-26T02:00:00+00:00",
+        "capacity": None,
+        "level": "ok",
+    }
+    # ...and the report shows them in the event's time zone.
+    html = (science_day / "report" / "report.html").read_text(encoding="utf-8")
+    assert "2027年9月26日 10:00 绿水乡××村村委会 无票入场 农民 +5（周杰）" in html
+    assert "<td>绿水乡××村村委会</td><td>25</td><td></td><td>2027年9月26日 10:00</td>" in html
+
+
+def test_attendance_records_refuse_a_time_without_its_offset():
+    from kexie_events.records import PeakInside
+
+    with pytest.raises(ValueError, match="aware"):
+        PeakInside("lvshui-village", 25, dt.datetime(2027, 9, 26, 10, 0))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kexie_events import hookimpl, inputs
 from kexie_events.errors import KexieError
-from kexie_events.i18n import pick
+from kexie_events.i18n import pick, time_text
 from kexie_events.records import (
     Attendance,
     Blocker,
@@ -25,7 +25,7 @@ from kexie_events.records import (
     VolunteerAction,
 )
 from kexie_plugins.emergency_plan import ledger
-from kexie_plugins.emergency_plan.ledger import incidents, ticked
+from kexie_plugins.emergency_plan.ledger import incidents, ticked_items
 from kexie_plugins.emergency_plan.plan import (
     INCIDENT_LABELS,
     INCIDENT_TYPES,
@@ -62,14 +62,14 @@ def kexie_config_section():
 @hookimpl
 def kexie_status(event, config, store):
     """Items done per phase, and open critical ones."""
-    state = ticked(store)
+    ticked = ticked_items(store)
     for phase in PHASES:
         items = [i for i in config.items if i.phase == phase]
         if not items:
             continue
-        done = sum(state.get(i.id, (False,))[0] for i in items)
+        done = sum(i.id in ticked for i in items)
         # People read the status: items by their text; the id is for commands (kexie checklist).
-        critical = [i.text for i in items if i.critical and not state.get(i.id, (False,))[0]]
+        critical = [i.text for i in items if i.critical and i.id not in ticked]
         level = "ok" if done == len(items) else "warning" if critical else "info"
         extra = (
             pick(
@@ -96,7 +96,7 @@ def kexie_gate(event, config, store, next_phase):
     """Open critical items of earlier phases block ``launch`` and ``onsite``."""
     if next_phase not in ("launch", "onsite"):
         return
-    for item in open_critical_before(config, ticked(store), next_phase):
+    for item in open_critical_before(config, ticked_items(store), next_phase):
         # The id appears only in the command that ticks the item, where it is needed.
         command = f"kexie checklist DIR tick {item.id}"
         yield Blocker(
@@ -115,7 +115,7 @@ def kexie_documents(event, config, store):
     context = {
         "plan": config,
         "phase_labels": {k: pick(lang, *v) for k, v in PHASE_LABELS.items()},
-        "state": ticked(store),
+        "ticked": ticked_items(store),
     }
     yield Document(
         "emergency-plan",
@@ -144,12 +144,10 @@ def kexie_documents(event, config, store):
 @hookimpl
 def kexie_volunteer_actions(event, config, store):
     """Leads tick checklist items; every volunteer can log an incident."""
-    state = ticked(store)
+    ticked = ticked_items(store)
     lang = event.lang
     open_items = tuple(
-        (i.id, f"{'★' if i.critical else ''}{i.text}")
-        for i in config.items
-        if not state.get(i.id, (False,))[0]
+        (i.id, f"{'★' if i.critical else ''}{i.text}") for i in config.items if i.id not in ticked
     )
 
     item_label = pick(lang, "检查项", "checklist item")
@@ -167,7 +165,7 @@ def kexie_volunteer_actions(event, config, store):
             lang=lang,
             label=item_label,
         )
-        if ticked(call.store).get(item_id, (False,))[0]:
+        if item_id in ticked_items(call.store):
             raise KexieError(pick(lang, "这一项已经勾选过了", "this item is already ticked"))
         item = tick(call.store, config, item_id, by=call.volunteer.name)
         return pick(lang, f"已勾选：{item.text}", f"ticked: {item.text}")
@@ -226,12 +224,12 @@ def kexie_attendance(event, store):
 def kexie_board_tiles(event, config, store):
     """Open critical items due by now, and the incidents logged, for the live board."""
     lang = event.lang
-    state = ticked(store)
+    ticked = ticked_items(store)
     due = PHASES.index(store.phase())
     open_items = [
         i
         for i in config.items
-        if i.critical and PHASES.index(i.phase) <= due and not state.get(i.id, (False,))[0]
+        if i.critical and PHASES.index(i.phase) <= due and i.id not in ticked
     ]
     yield BoardTile(
         "critical-open",
@@ -252,7 +250,8 @@ def kexie_board_tiles(event, config, store):
         where = entry.gate or entry.site or ""
         what = entry.what if len(entry.what) <= 24 else entry.what[:23] + "…"
         kind = pick(lang, *INCIDENT_LABELS[entry.type])
-        latest.append(f"{entry.at[11:16]} {kind} {where} {what}".replace("  ", " "))
+        when = time_text(entry.at.astimezone(event.tz))
+        latest.append(f"{when} {kind} {where} {what}".replace("  ", " "))
     yield BoardTile(
         "incidents",
         pick(lang, "突发事件", "Incidents"),
@@ -279,16 +278,13 @@ def kexie_cli_commands():
 def kexie_report_sections(event, config, store):
     """Completion per phase, open items, incidents."""
     lang = event.lang
-    state = ticked(store)
+    ticked = ticked_items(store)
     per_phase = {}
     for phase in PHASES:
         items = [i for i in config.items if i.phase == phase]
         if items:
-            per_phase[phase] = {
-                "items": len(items),
-                "done": sum(state.get(i.id, (False,))[0] for i in items),
-            }
-    open_items = [i.id for i in config.items if not state.get(i.id, (False,))[0]]
+            per_phase[phase] = {"items": len(items), "done": sum(i.id in ticked for i in items)}
+    open_items = [i.id for i in config.items if i.id not in ticked]
     logged = incidents(store)
     by_type = {
         kind: n for kind in INCIDENT_TYPES if (n := sum(1 for i in logged if i.type == kind))
@@ -371,7 +367,7 @@ def kexie_report_sections(event, config, store):
                 ),
                 tuple(
                     (
-                        i.at[11:16],
+                        time_text(i.at.astimezone(event.tz)),
                         " ".join(filter(None, [i.site, i.gate])),
                         pick(lang, *INCIDENT_LABELS[i.type]),
                         i.what,

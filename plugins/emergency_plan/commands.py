@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -21,7 +20,7 @@ from kexie_events.plugin_cli import default_user, event_dir, now_during, open_ev
 @click.pass_context
 def checklist(ctx, directory: Path, action, item, note, by, as_json) -> None:
     """List the emergency checklist, or tick / untick ITEM."""
-    from kexie_plugins.emergency_plan.ledger import ticked
+    from kexie_plugins.emergency_plan.ledger import latest_ticks
     from kexie_plugins.emergency_plan.plan import NAME, tick
 
     _plugins, event, store = open_event(ctx, directory)
@@ -35,10 +34,10 @@ def checklist(ctx, directory: Path, action, item, note, by, as_json) -> None:
             done = tick(store, plan, item, by=by, done=action == "tick", note=note)
             click.echo(f"{action}ed {done.id}: {done.text}")
             return
-        state = ticked(store)
+        ticks = latest_ticks(store)
     rows = []
     for entry in plan.items:
-        ok, at, who = state.get(entry.id, (False, "", ""))
+        tick = ticks.get(entry.id)
         rows.append(
             {
                 "id": entry.id,
@@ -47,9 +46,9 @@ def checklist(ctx, directory: Path, action, item, note, by, as_json) -> None:
                 "owner": entry.owner,
                 "critical": entry.critical,
                 "deadline": entry.deadline.isoformat() if entry.deadline else None,
-                "done": ok,
-                "at": at or None,
-                "by": who or None,
+                "done": tick.ticked if tick else False,
+                "at": tick.at.isoformat() if tick else None,
+                "by": tick.by if tick else None,
             }
         )
     if as_json:
@@ -110,14 +109,14 @@ def incident_list(ctx, directory: Path, as_json: bool) -> None:
 
     from kexie_plugins.emergency_plan.ledger import incidents
 
-    _plugins, _event, store = open_event(ctx, directory)
+    _plugins, event, store = open_event(ctx, directory)
     with store:
         found = incidents(store)
     if as_json:
-        print_json([attrs.asdict(row) for row in found])
+        print_json([{**attrs.asdict(row), "at": row.at.isoformat()} for row in found])
         return
     for row in found:
-        when = dt.datetime.fromisoformat(row.at).strftime("%m-%d %H:%M")
+        when = row.at.astimezone(event.tz).strftime("%m-%d %H:%M")
         click.echo(f"{when}  {row.type:11} {row.site or '':10} {row.what} → {row.done} ({row.by})")
 
 

@@ -50,9 +50,18 @@ def migrations() -> list[MigrationScripts]:
 
 @attrs.frozen
 class Incident:
-    """An incident as logged: when (ISO, with its offset), where, what, what was done, by whom."""
+    """An incident as logged.
 
-    at: str
+    Attributes:
+        at: when it happened, aware (as logged: in the event's time zone).
+        site, gate: where, ``None`` when not said.
+        type: one of :data:`~kexie_plugins.emergency_plan.plan.INCIDENT_TYPES`.
+        what: what happened.
+        done: what was done about it.
+        by: who logged it.
+    """
+
+    at: dt.datetime
     site: str | None
     gate: str | None
     type: str
@@ -61,11 +70,36 @@ class Incident:
     by: str
 
 
-def ticked(store: EventStore) -> dict[str, tuple[bool, str, str]]:
-    """Each item's latest state: ``{item: (ticked, when, by)}``; items never ticked are absent."""
+@attrs.frozen
+class ChecklistTick:
+    """The latest tick or untick of a checklist item: its state, and who set it when.
+
+    Attributes:
+        item: the item's id.
+        ticked: ``True`` when it was ticked, ``False`` when it was unticked.
+        at: when, aware.
+        by: who ticked or unticked it.
+    """
+
+    item: str
+    ticked: bool
+    at: dt.datetime
+    by: str
+
+
+def latest_ticks(store: EventStore) -> dict[str, ChecklistTick]:
+    """Each item's latest tick or untick, by item id; items never ticked are absent."""
     with store.reading() as db:
         rows = db.execute(_LATEST_TICKS).all()
-    return {item: (bool(done), at, by) for item, done, at, by in rows}
+    return {
+        item: ChecklistTick(item, bool(done), dt.datetime.fromisoformat(at), by)
+        for item, done, at, by in rows
+    }
+
+
+def ticked_items(store: EventStore) -> frozenset[str]:
+    """The ids of the items that are ticked now."""
+    return frozenset(item for item, tick in latest_ticks(store).items() if tick.ticked)
 
 
 def tick(
@@ -87,13 +121,16 @@ def tick(
 def log_incident(store: EventStore, incident: Incident) -> int:
     """Add ``incident`` to the log; return its number."""
     with store.transaction() as db:
-        return db.execute(_LOG_INCIDENT, attrs.asdict(incident)).scalar_one()
+        row = {**attrs.asdict(incident), "at": incident.at.isoformat()}
+        return db.execute(_LOG_INCIDENT, row).scalar_one()
 
 
 def incidents(store: EventStore) -> list[Incident]:
     """Every incident, oldest first."""
     with store.reading() as db:
-        return [Incident(*row) for row in db.execute(_INCIDENTS)]
+        return [
+            Incident(dt.datetime.fromisoformat(at), *rest) for at, *rest in db.execute(_INCIDENTS)
+        ]
 
 
 def on_duty(event: Event, store: EventStore) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 
@@ -189,15 +190,15 @@ def tick(
     return item
 
 
-def open_critical_before(plan: EmergencyPlan, state: dict, phase: str) -> list[ChecklistItem]:
-    """Critical items of phases before ``phase`` that are not ticked."""
+def open_critical_before(
+    plan: EmergencyPlan, ticked: Collection[str], phase: str
+) -> list[ChecklistItem]:
+    """Critical items of phases before ``phase`` that are not ``ticked`` (ids)."""
     limit = PHASES.index(phase)
     return [
         item
         for item in plan.items
-        if item.critical
-        and PHASES.index(item.phase) < limit
-        and not state.get(item.id, (False,))[0]
+        if item.critical and PHASES.index(item.phase) < limit and item.id not in ticked
     ]
 
 
@@ -224,5 +225,5 @@ def log_incident(
     if site is not None and site not in {s.id for s in event.sites}:
         raise KexieError(f"no site {site!r}")
     moment = (at or now()).astimezone(event.tz)
-    incident = ledger.Incident(moment.isoformat(), site, gate, kind, what.strip(), done.strip(), by)
+    incident = ledger.Incident(moment, site, gate, kind, what.strip(), done.strip(), by)
     return ledger.log_incident(store, incident)

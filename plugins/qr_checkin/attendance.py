@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kexie_events.model import Event
-from kexie_events.records import Attendance
+from kexie_events.records import Attendance, Correction
 from kexie_events.store import EventStore
 from kexie_plugins.qr_checkin import ledger
 from kexie_plugins.qr_checkin.flow import movements, peaks
@@ -20,18 +20,6 @@ from kexie_plugins.qr_checkin.flow import movements, peaks
 SOURCES = ("scanned", "counted", "paper", "estimate")
 #: Sources whose time of day is unknown (a sheet covers a day): left out of ``by_hour``.
 WHOLE_DAY = ("paper", "estimate")
-CORRECTION_KEYS = (
-    "at",
-    "by",
-    "entry_at",
-    "entry_by",
-    "gate",
-    "site",
-    "audience",
-    "direction",
-    "delta",
-    "source",
-)
 
 
 def count(event: Event, store: EventStore) -> Attendance:
@@ -79,8 +67,25 @@ def count(event: Event, store: EventStore) -> Attendance:
         late=late,
         volunteers=people,
         by_source=dict(by_source),
-        corrections=tuple(dict(zip(CORRECTION_KEYS, row, strict=True)) for row in undone),
+        corrections=tuple(_correction(row) for row in undone),
         peak_inside=peaks(event, moves),
+    )
+
+
+def _correction(row: tuple) -> Correction:
+    """An undo as :func:`~kexie_plugins.qr_checkin.ledger.corrections` reads it."""
+    at, by, entry_at, entry_by, gate, site, audience, direction, delta, source = row
+    return Correction(
+        at=ledger.moment(at),
+        by=by,
+        entry_at=ledger.moment(entry_at),
+        entry_by=entry_by,
+        gate=gate,
+        site=site,
+        audience=audience,
+        direction=direction,
+        delta=delta,
+        source=source,
     )
 
 

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from kexie_events.model import Event
+from kexie_events.records import PeakInside
 from kexie_events.store import EventStore
 from kexie_plugins.qr_checkin import ledger
 
@@ -164,18 +165,19 @@ def running(moves: list[Move], tz) -> Iterator[tuple[Move, int]]:
         yield move, inside[site]
 
 
-def peaks(event: Event, moves: list[Move]) -> dict[str, dict]:
+def peaks(event: Event, moves: list[Move]) -> tuple[PeakInside, ...]:
     """The most people inside each site at once, and when (the first time it was reached)."""
     best: dict[str, tuple[int, str]] = {}
     for move, number in running(moves, event.tz):
         site = move[1]
         if site and number > best.get(site, (0, ""))[0]:
             best[site] = (number, move[4])
-    return {
-        site: {
-            "inside": number,
-            "at": dt.datetime.fromisoformat(at).astimezone(event.tz).isoformat(),
+    return tuple(
+        PeakInside(
+            site,
+            number,
+            dt.datetime.fromisoformat(at).astimezone(event.tz),
             **level(event, site, number),
-        }
+        )
         for site, (number, at) in sorted(best.items())
-    }
+    )
