@@ -86,7 +86,8 @@ class Volunteer:
     gate: str | None = None
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What the store keeps of a token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -173,7 +174,7 @@ def add(
             },
         ).scalar_one()
         token = _token(key, row, name, created)
-        db.execute(_SET_HASH, {"token_hash": _hash(token), "id": row})
+        db.execute(_SET_HASH, {"token_hash": token_hash(token), "id": row})
     return token
 
 
@@ -186,7 +187,7 @@ def token_of(store: EventStore, name: str) -> tuple[Volunteer, str]:
             f"no active login for {name!r}; give one: kexie volunteers add DIR {name!r}"
         )
     token = _token(_login_key(store.folder), row[0], row[1], row[5])
-    if _hash(token) != row[6]:
+    if token_hash(token) != row[6]:
         raise UsageError(
             f"the login of {name!r} was made before links could be printed again (or with "
             f"another {LOGIN_KEY_FILE}); give a new one: kexie volunteers revoke DIR {name!r},"
@@ -212,8 +213,66 @@ def authenticate(store: EventStore, token: str) -> Volunteer | None:
     if len(token) > TOKEN_LIMIT:
         return None
     with store.reading(snapshot=False) as db:
-        row = run(db, _AUTHENTICATE, {"token_hash": _hash(token)}).fetchone()
+        return _active_login(db, token_hash(token))
+
+
+def _active_login(db: Connection, token_hash: str) -> Volunteer | None:
+    row = run(db, _AUTHENTICATE, {"token_hash": token_hash}).fetchone()
     return Volunteer(*row) if row else None
+
+
+@attrs.frozen
+class Login:
+    """A working login as a server found it: the volunteer, and the SHA-256 of their token
+    (what :meth:`LoginCache.confirm` checks again in the transaction that records)."""
+
+    volunteer: Volunteer
+    token_hash: str
+
+
+class LoginCache:
+    """Which volunteer each token belongs to, as one server process has found it.
+
+    A login's name, role, site and gate never change (a change is a new login), so a server
+    need not read them again for every check-in: :meth:`find` remembers them. Only a
+    revocation can change the answer, and a revocation may come from another process (the
+    CLI, another server). So the cache is never the last word: a write made with a cached
+    login calls :meth:`confirm` inside its own transaction, which reads the login again on
+    that transaction's connection. A revoked login therefore records nothing from the moment
+    the revocation commits, on every server, and is forgotten here when it is refused.
+    """
+
+    #: Logins remembered at most; past that the cache starts afresh.
+    LIMIT = 10_000
+
+    def __init__(self, store: EventStore):
+        self.store = store
+        self._known: dict[str, Volunteer] = {}
+
+    def find(self, token: str) -> Login | None:
+        """The login of ``token``: remembered, or read from the store (``None``: no working
+        login; such answers are not remembered)."""
+        if len(token) > TOKEN_LIMIT:
+            return None
+        digest = token_hash(token)
+        volunteer = self._known.get(digest)
+        if volunteer is None:
+            with self.store.reading(snapshot=False) as db:
+                volunteer = _active_login(db, digest)
+            if volunteer is None:
+                return None
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            self._known[digest] = volunteer
+        return Login(volunteer, digest)
+
+    def confirm(self, db: Connection, login: Login) -> bool:
+        """Whether ``login`` still works, read on ``db`` (the connection of the transaction
+        about to record something in its name); a withdrawn login is forgotten."""
+        if _active_login(db, login.token_hash) is not None:
+            return True
+        self._known.pop(login.token_hash, None)
+        return False
 
 
 def was_revoked(store: EventStore, token: str) -> bool:
@@ -233,8 +292,13 @@ def revocation(store: EventStore, token: str) -> Revocation | None:
     """Who withdrew ``token`` and when; ``None`` for a working or an unknown token."""
     if len(token) > TOKEN_LIMIT:
         return None
+    return revocation_of(store, token_hash(token))
+
+
+def revocation_of(store: EventStore, token_hash: str) -> Revocation | None:
+    """:func:`revocation` of the token whose SHA-256 is ``token_hash``."""
     with store.reading(snapshot=False) as db:
-        row = db.execute(_REVOCATION, {"token_hash": _hash(token)}).fetchone()
+        row = db.execute(_REVOCATION, {"token_hash": token_hash}).fetchone()
     return Revocation(row[0] or "", dt.datetime.fromisoformat(row[1])) if row else None
 
 

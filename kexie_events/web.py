@@ -76,6 +76,10 @@ _KEEP_ANSWER = text(
 )
 
 
+class LoginWithdrawn(Exception):
+    """A write made with a cached login found it revoked (:meth:`WebContext.write`: 401)."""
+
+
 @attrs.define
 class WebContext:
     """What every request handler needs: the event, its store, and the store's one writer.
@@ -84,12 +88,14 @@ class WebContext:
         writer: every write of this server goes through it (:mod:`kexie_events.group_commit`):
             batched into transactions, answered once committed. Use :meth:`run` from a worker
             thread and :meth:`write` from async code; reads use ``store.reading()`` directly.
+        logins: the volunteers this server has seen (:func:`login_of`).
     """
 
     event: Event
     store: EventStore
     plugins: Plugins
     writer: GroupCommit
+    logins: volunteers.LoginCache
     #: Called when the server shuts down (uvicorn ends a process stopped by a signal by
     #: raising the signal again, so code after ``uvicorn.run`` may never run).
     on_shutdown: list[Callable[[], None]] = attrs.field(factory=list)
@@ -104,9 +110,25 @@ class WebContext:
         """
         return self.writer.write_now(lambda _db: work())
 
-    async def write(self, work: Callable[[], T]) -> T:
-        """:meth:`run` for async handlers: waits for the commit without taking a thread."""
-        return await self.writer.write(lambda _db: work())
+    async def write(self, work: Callable[[], T], *, login: volunteers.Login | None = None) -> T:
+        """:meth:`run` for async handlers: waits for the commit without taking a thread.
+
+        With ``login`` (from :func:`login_of`), the login is confirmed in the same transaction
+        before ``work`` runs: revoked since it was looked up, nothing is recorded and the
+        answer is 401.
+        """
+        if login is None:
+            return await self.writer.write(lambda _db: work())
+
+        def confirmed(db):
+            if not self.logins.confirm(db, login):
+                raise LoginWithdrawn
+            return work()
+
+        try:
+            return await self.writer.write(confirmed)
+        except LoginWithdrawn:
+            raise _refused(self, login.token_hash) from None
 
 
 def context(request: Request) -> WebContext:
@@ -114,39 +136,71 @@ def context(request: Request) -> WebContext:
     return request.app.state.kexie
 
 
-def volunteer_of(request: Request) -> volunteers.Volunteer:
-    """The volunteer behind the request's bearer token; 401 when there is none or it is bad."""
-    ctx = context(request)
-    lang = ctx.event.lang
+def _bearer_token(request: Request) -> str:
+    """The request's bearer token; 401 when there is none."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(
             401,
-            pick(lang, "请用负责人发给您的登录链接登录", "log in with your volunteer link"),
+            pick(
+                context(request).event.lang,
+                "请用负责人发给您的登录链接登录",
+                "log in with your volunteer link",
+            ),
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return token
 
-    def check() -> tuple[volunteers.Volunteer | None, volunteers.Revocation | None]:
-        found = volunteers.authenticate(ctx.store, token)
-        return found, volunteers.revocation(ctx.store, token) if found is None else None
 
-    volunteer, revoked = check()
-    if volunteer is None:
-        message = (
-            withdrawn_message(ctx.event, revoked)
-            if revoked
-            else pick(lang, "登录码无效（可能输错了）", "this login is not valid (mistyped?)")
-        )
-        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+def _refused(ctx: WebContext, token_hash: str) -> HTTPException:
+    """The 401 for a token with no working login: withdrawn (by whom, when) or never valid."""
+    revoked = volunteers.revocation_of(ctx.store, token_hash)
+    message = (
+        withdrawn_message(ctx.event, revoked)
+        if revoked
+        else pick(ctx.event.lang, "登录码无效（可能输错了）", "this login is not valid (mistyped?)")
+    )
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _may_record(request: Request, volunteer: volunteers.Volunteer) -> None:
     if volunteer.role in volunteers.READ_ONLY_ROLES and request.method not in ("GET", "HEAD"):
         # A board token is on a screen in a public place: it may look, never record.
         raise HTTPException(
             403,
-            pick(lang, "看板登录只能查看，不能记录", "a board login can only look, not record"),
+            pick(
+                context(request).event.lang,
+                "看板登录只能查看，不能记录",
+                "a board login can only look, not record",
+            ),
         )
+
+
+def volunteer_of(request: Request) -> volunteers.Volunteer:
+    """The volunteer behind the request's bearer token, read from the store; 401 when there is
+    none or it is bad."""
+    ctx = context(request)
+    token = _bearer_token(request)
+    volunteer = volunteers.authenticate(ctx.store, token)
+    if volunteer is None:
+        raise _refused(ctx, volunteers.token_hash(token))
+    _may_record(request, volunteer)
     return volunteer
+
+
+def login_of(request: Request) -> volunteers.Login:
+    """:func:`volunteer_of` for a request that records, without a read when this server has
+    seen the token before: pass the login to :meth:`WebContext.write`, which confirms it in
+    the transaction that records (so a revocation holds at once, on every server)."""
+    ctx = context(request)
+    token = _bearer_token(request)
+    login = ctx.logins.find(token)
+    if login is None:
+        raise _refused(ctx, volunteers.token_hash(token))
+    _may_record(request, login.volunteer)
+    return login
 
 
 def withdrawn_message(event: Event, revoked: volunteers.Revocation) -> str:
@@ -581,5 +635,5 @@ def create_app(folder: Path | str, plugins: Plugins) -> Starlette:
         },
         lifespan=lifespan,
     )
-    app.state.kexie = WebContext(event, store, plugins, writer)
+    app.state.kexie = WebContext(event, store, plugins, writer, volunteers.LoginCache(store))
     return app

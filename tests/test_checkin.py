@@ -198,6 +198,31 @@ def test_revoked_volunteer_is_locked_out(client, eclipse, run):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
+def test_a_login_revoked_while_the_server_runs_records_nothing_more(client, eclipse, run):
+    """The server remembers who a token is after its first check-in; a revocation made
+    elsewhere (here the CLI) must still stop the very next write, and say who withdrew it."""
+    headers = login(eclipse, name="Tom Evans")
+    codes = codes_of(run, eclipse)
+    assert scan(client, headers, codes[1]).json()["result"] == "admitted"
+    walk_in = {"gate": "north", "audience": "others", "delta": 1, "scan_id": uuid.uuid4().hex}
+    assert client.post("/api/v1/headcounts", json=walk_in, headers=headers).status_code == 200
+    lead = login(eclipse, name="Li Na", role="lead")
+    before = client.get("/api/v1/stats", headers=lead).json()
+
+    assert run("volunteers", "revoke", eclipse, "Tom Evans", "--by", "Wang Fang").exit_code == 0
+    refused = [
+        scan(client, headers, codes[2]),
+        client.post("/api/v1/headcounts", json={**walk_in, "scan_id": "2"}, headers=headers),
+        client.post("/api/v1/undo", json={"scan_id": walk_in["scan_id"]}, headers=headers),
+    ]
+    assert [answer.status_code for answer in refused] == [401, 401, 401]
+    assert all("Wang Fang" in answer.json()["error"] for answer in refused)
+    assert client.get("/api/v1/stats", headers=lead).json() == before
+    # A new login for the same person works at once.
+    again = login(eclipse, name="Tom Evans")
+    assert scan(client, again, codes[2]).json()["result"] == "admitted"
+
+
 @pytest.mark.parametrize(
     "body",
     [

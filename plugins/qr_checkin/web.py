@@ -32,7 +32,7 @@ from kexie_events import inputs
 from kexie_events.i18n import pick, term
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import now
-from kexie_events.web import context, json_body, volunteer_of
+from kexie_events.web import context, json_body, login_of, volunteer_of
 from kexie_plugins.qr_checkin.admission import DIRECTIONS, Forbidden, Gatekeeper
 from kexie_plugins.qr_checkin.config import config_of
 from kexie_plugins.qr_checkin.flow import inside_now, stats
@@ -224,7 +224,8 @@ async def checkins(request: Request) -> JSONResponse:
     """
     body = await json_body(request)
     ctx = context(request)
-    volunteer = volunteer_of(request)
+    login = login_of(request)
+    volunteer = login.volunteer
     lang = ctx.event.lang
     inputs.only_keys(body, ("code", "gate", "site", "scan_id"), lang=lang)
     code = inputs.text(
@@ -250,7 +251,8 @@ async def checkins(request: Request) -> JSONResponse:
             by=volunteer.name,
             at=at,
             identified=identified,
-        )
+        ),
+        login=login,
     )
     return JSONResponse(answer)
 
@@ -337,10 +339,13 @@ async def headcounts(request: Request) -> JSONResponse:
     """``POST /api/v1/headcounts``: walk-ins, exits, and (leads) paper sheets and estimates."""
     body = await json_body(request)
     ctx = context(request)
-    volunteer = volunteer_of(request)
+    login = login_of(request)
+    volunteer = login.volunteer
     fields = _headcount_fields(ctx.event, volunteer, body)
     keeper = _keeper(request)
-    recorded = await ctx.write(lambda: keeper.headcount(ctx.store, by=volunteer.name, **fields))
+    recorded = await ctx.write(
+        lambda: keeper.headcount(ctx.store, by=volunteer.name, **fields), login=login
+    )
     # Read apart from the write: were it retried with the write, a retry could count twice.
     counts = await run_in_threadpool(stats, ctx.store)
     return JSONResponse(
@@ -355,7 +360,8 @@ async def undo(request: Request) -> JSONResponse:
     """
     body = await json_body(request)
     ctx = context(request)
-    volunteer = volunteer_of(request)
+    login = login_of(request)
+    volunteer = login.volunteer
     lang = ctx.event.lang
     inputs.only_keys(body, ("scan_id",), lang=lang)
     scan_id = inputs.scan_id(body.get("scan_id"), lang=lang)
@@ -368,7 +374,8 @@ async def undo(request: Request) -> JSONResponse:
                 by=volunteer.name,
                 anyone=volunteer.role == "lead",
                 at=at,
-            )
+            ),
+            login=login,
         )
     except Forbidden as error:
         raise HTTPException(403, str(error)) from None
