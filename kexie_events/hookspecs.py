@@ -212,9 +212,12 @@ def kexie_web_routes(event: Event, config: Any) -> Iterable[object]:
     """Add routes to the volunteer web app (``kexie serve``).
 
     Return Starlette ``Route`` or ``Mount`` objects; import Starlette inside the hook. In a
-    handler, ``kexie_events.web.volunteer_of(request)`` authenticates the volunteer (401
-    otherwise) and ``kexie_events.web.context(request)`` gives the event, the store and the
-    lock to hold around every use of the store. Prefix API paths with ``/api/v1/``.
+    handler, ``kexie_events.web.context(request)`` gives the event, the store and the server's
+    one writer. A handler that reads calls ``kexie_events.web.volunteer_of(request)`` (401 for
+    no login or a withdrawn one); one that records calls ``login_of(request)`` and passes the
+    login to ``await context(request).write(work, login=login)``, which runs ``work`` in the
+    writer's next transaction, after confirming the login there. Prefix API paths with
+    ``/api/v1/``.
 
     :param event: the loaded event.
     :param config: the plugin's own section as its ``kexie_config_section`` parser

@@ -135,6 +135,8 @@ def text(
             field,
             pick(lang, f"{name}最多{limit}个字", f"{name} must be at most {limit} characters"),
         )
+    if value.isascii() and value.isprintable():
+        return value  # no control characters: the usual case, checked without a loop
     for char in value:
         if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
             raise InputError(
@@ -191,7 +193,9 @@ def ticket_number(code: str, *, lang: str) -> int | None:
     not 0-9 (``²``, ``①``, Arabic-Indic) are refused: ``int()`` would read some of them
     and ``str.isdigit`` accepts them, so they must never reach either.
     """
-    typed = code.strip().translate(_FULL_WIDTH)
+    typed = code.strip()
+    if not typed.isascii():
+        typed = typed.translate(_FULL_WIDTH)
     if typed.isascii():
         if typed.isdigit() and len(typed) <= 9:
             return int(typed)

@@ -411,19 +411,21 @@ def savepoint(connection: Connection) -> Iterator[None]:
         key: (copy.copy(state), flush)
         for key, (state, flush) in connection.info.get(_DEFERRED, {}).items()
     }
+    # On the driver's cursor, like run(): the writer makes two of these per request.
+    cursor = connection.connection.dbapi_connection.cursor()
     try:
-        connection.exec_driver_sql(f"SAVEPOINT {name}")
+        cursor.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
             # A failure that ended the whole transaction (SQLite on a full disk) leaves no
             # savepoint to go back to; the caller's transaction fails with the first error.
             with contextlib.suppress(Exception):
-                connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-                connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                cursor.execute(f"RELEASE SAVEPOINT {name}")
             connection.info[_DEFERRED] = kept  # what was deferred since is rolled back too
             raise
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
     finally:
         connection.info["kexie_savepoints"] = depth - 1
 

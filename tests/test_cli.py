@@ -10,7 +10,7 @@ import pytest
 
 from kexie_events import __version__
 
-HEAVY = ("uvicorn", "starlette", "skyfield", "docx", "cryptography", "qrcode", "icalendar")
+HEAVY = ("uvicorn", "starlette", "skyfield", "docx", "cryptography", "nacl", "qrcode", "icalendar")
 
 
 def test_version(run):
