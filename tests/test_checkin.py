@@ -89,6 +89,36 @@ def test_codes_are_opaque_signed_and_fit_a_small_qr():
         Verifier(signer.public_bytes).number("https://example.com")
 
 
+def test_codes_printed_by_earlier_releases_still_scan_and_new_ones_are_the_same():
+    """Tickets already printed were signed with OpenSSL (the ``cryptography`` package); the
+    codes are checked and made with libsodium now: both must agree, code for code."""
+    import base64
+    import hashlib
+    import struct
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(b"\x07" * 32)
+    public = key.public_key().public_bytes_raw()
+    tag = hashlib.sha256(public).digest()[:2]
+
+    def printed_by_release_0_1(number: int) -> str:
+        payload = struct.pack(">I2s", number, tag)
+        return "K1" + base64.b32encode(payload + key.sign(payload)).decode()
+
+    signer = Signer(b"\x07" * 32)
+    assert signer.public_bytes == public
+    for number in (0, 1, 4321, 2**32 - 1):
+        old = printed_by_release_0_1(number)
+        assert Verifier(public).number(old) == number
+        assert signer.code(number) == old
+    # Not base32 in any of the ways int() would otherwise accept: digits 0, 1, 8, 9, "_", " ".
+    genuine = printed_by_release_0_1(5)
+    for bad in ("0", "1", "8", "_", " "):
+        with pytest.raises(CodeError, match="not a ticket code"):
+            Verifier(public).number(genuine[:60] + bad + genuine[61:])
+
+
 def test_private_key_is_kept_private(eclipse):
     key = eclipse / "ticket-signing.key"
     assert key.stat().st_mode & 0o777 == 0o600
