@@ -222,7 +222,7 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
 
 
 @cli.command()
-@event_dir
+@click.argument("root", metavar="ROOT", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -247,9 +247,12 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
 )
 @click.pass_context
 def serve(
-    ctx: click.Context, directory: Path, host: str, port: int, use_https: bool, proxies: str
+    ctx: click.Context, root: Path, host: str, port: int, use_https: bool, proxies: str
 ) -> None:
-    """Run the volunteer check-in app for phones at the gates.
+    """Run the volunteer check-in app for phones at the gates, and the organisers' console.
+
+    ROOT is an event folder, or a folder of event folders (a county's year): each event of a
+    year is served at /e/FOLDER/, built on its first request. The console is at /console/.
 
     Several servers may run for one event whose store is in PostgreSQL ([store] url or
     KEXIE_DATABASE_URL), on one machine or several, behind a reverse proxy (docs/deploy.md).
@@ -258,68 +261,88 @@ def serve(
 
     import uvicorn
 
-    from kexie_events.i18n import pick
-    from kexie_events.web import create_app, server_options
-
-    app = create_app(directory, plugins_of(ctx))
-    lang = app.state.kexie.event.lang
-    addresses = _addresses(host)
-    tls = {}
-    if use_https:
-        from kexie_events.tls import certificate
-
-        cert, key = certificate(directory, addresses)
-        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-    scheme = "https" if use_https else "http"
-    urls = [f"{scheme}://{address}:{port}/" for address in addresses]
-    click.echo(pick(lang, "验票系统：", "check-in app for ") + app.state.kexie.event.title)
-    for url in urls:
-        click.echo(f"  {url}")
-    if app.state.kexie.event.uses("registration") and urls:
-        click.echo(pick(lang, "公众报名页：", "public sign-up page: ") + f"{urls[-1]}r/")
-    try:
-        local = ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name
-        local = host == "localhost"
-    if not local and not use_https:
-        click.echo(
-            pick(
-                lang,
-                "警告：未使用 --https，志愿者的登录码会以明文经过无线网络，同一网络中的任何人"
-                "都能截获并冒用。请加上 --https 运行。",
-                "warning: without --https, volunteers' login tokens cross the Wi-Fi in clear"
-                " text; anyone on the same network can read and use them. Run with --https.",
-            ),
-            err=True,
-        )
-    if host == "0.0.0.0" and urls:
-        from kexie_events.qr import terminal
-
-        click.echo(
-            pick(
-                lang,
-                "同一网络中的志愿者可以打开这个页面：",
-                "volunteers on the same network can open this page:",
-            )
-        )
-        click.echo(terminal(urls[-1]))
-        click.echo(
-            pick(
-                lang,
-                "每位志愿者的登录二维码：kexie volunteers link DIR 姓名",
-                "each volunteer's login QR code: kexie volunteers link DIR NAME",
-            )
-        )
-    # Links printed while the server runs (kexie volunteers add / link) point at it.
     from kexie_events import volunteers as logins
+    from kexie_events.console.root import Root
+    from kexie_events.i18n import pick
+    from kexie_events.server import Broken, root_app, year_lines
+    from kexie_events.web import server_options
 
-    folder, pid = app.state.kexie.event.folder, os.getpid()
+    served, plugins = Root.at(root), plugins_of(ctx)
+    folder, pid = served.folder, os.getpid()
+    app = root_app(served, plugins, on_shutdown=lambda: logins.withdraw_server(folder, pid))
     try:
-        logins.announce_server(folder, logins.Server(pid, scheme, host, port, tuple(urls)))
-    except OSError as error:  # a read-only folder: the server runs, links need --url
-        click.echo(f"warning: cannot write {error.filename}: {error.strerror}", err=True)
-    app.state.kexie.on_shutdown.append(lambda: logins.withdraw_server(folder, pid))
-    try:
+        if served.single:
+            # One event starts as it always has: an event file with errors stops it here.
+            built = app.apps.build_now(next(iter(served.events())))
+            if isinstance(built, Broken):
+                raise built.error
+            event = built.context.event
+            lang = event.lang
+        else:
+            lang = served.lang
+        addresses = _addresses(host)
+        tls = {}
+        if use_https:
+            from kexie_events.tls import certificate
+
+            cert, key = certificate(folder, addresses)
+            tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+        scheme = "https" if use_https else "http"
+        urls = [f"{scheme}://{address}:{port}/" for address in addresses]
+        if served.single:
+            click.echo(pick(lang, "验票系统：", "check-in app for ") + event.title)
+            for url in urls:
+                click.echo(f"  {url}")
+            if event.uses("registration") and urls:
+                click.echo(pick(lang, "公众报名页：", "public sign-up page: ") + f"{urls[-1]}r/")
+        click.echo(pick(lang, "活动控制台：", "organisers' console: "))
+        for url in urls:
+            click.echo(f"  {url}console/")
+        if not served.single:
+            click.echo(pick(lang, "各活动的页面：", "each event's pages:"))
+            for line in year_lines(served, plugins, urls[-1], lang):
+                click.echo(f"  {line}")
+        try:
+            local = ipaddress.ip_address(host).is_loopback
+        except ValueError:  # a host name
+            local = host == "localhost"
+        if not local and not use_https:
+            click.echo(
+                pick(
+                    lang,
+                    "警告：未使用 --https，志愿者的登录码会以明文经过无线网络，同一网络中的任何人"
+                    "都能截获并冒用。请加上 --https 运行。",
+                    "warning: without --https, volunteers' login tokens cross the Wi-Fi in clear"
+                    " text; anyone on the same network can read and use them. Run with --https.",
+                ),
+                err=True,
+            )
+        if host == "0.0.0.0" and urls:
+            if served.single:
+                from kexie_events.qr import terminal
+
+                click.echo(
+                    pick(
+                        lang,
+                        "同一网络中的志愿者可以打开这个页面：",
+                        "volunteers on the same network can open this page:",
+                    )
+                )
+                click.echo(terminal(urls[-1]))
+            click.echo(
+                pick(
+                    lang,
+                    "每位志愿者的登录二维码：kexie volunteers link DIR 姓名",
+                    "each volunteer's login QR code: kexie volunteers link DIR NAME",
+                )
+            )
+        # Links printed while the server runs (kexie volunteers add / link, kexie organizers)
+        # point at it; an event folder of a year finds the year's server in its parent.
+        announced = logins.Server(pid, scheme, host, port, tuple(urls), year=not served.single)
+        try:
+            logins.announce_server(folder, announced)
+        except OSError as error:  # a read-only folder: the server runs, links need --url
+            click.echo(f"warning: cannot write {error.filename}: {error.strerror}", err=True)
         uvicorn.run(
             app,
             host=host,
@@ -331,7 +354,7 @@ def serve(
             **tls,
         )
     finally:
-        logins.withdraw_server(folder, pid)
+        app.close()
 
 
 def _addresses(host: str) -> list[str]:
@@ -468,6 +491,11 @@ def volunteers_list(ctx, directory: Path) -> None:
     with store:
         for volunteer in logins.active(store):
             click.echo(f"{volunteer.name}  {volunteer.role}  {volunteer.gate or ''}")
+
+
+from kexie_events.console.commands import organizers  # noqa: E402  (light: click only)
+
+cli.add_command(organizers)
 
 
 @cli.group(cls=DefaultCommandGroup)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from kexie_events import inputs, keyfile
 from kexie_events.errors import KexieError, UsageError
+from kexie_events.eventfile import EVENT_FILE
 from kexie_events.inputs import NAME_LIMIT
 from kexie_events.model import Event
 from kexie_events.store import EventStore, now, run
@@ -317,13 +318,26 @@ SERVER_STATE_FILE = ".kexie-serve.json"
 
 @attrs.frozen
 class Server:
-    """A running ``kexie serve``: its process, scheme, host, port and the addresses it serves."""
+    """A running ``kexie serve``: its process, scheme, host, port and the addresses it serves.
+
+    ``year`` is true for a server of a folder of event folders (a county's year): it serves
+    each event under ``urls`` + ``e/{folder name}/`` (:meth:`for_event`).
+    """
 
     pid: int
     scheme: str
     host: str
     port: int
     urls: tuple[str, ...]
+    year: bool = False
+
+    def for_event(self, event_id: str) -> Server:
+        """This year's server as the event ``event_id`` (a folder's name) is reached on it."""
+        from kexie_events.console.root import event_path
+
+        path = event_path(event_id).lstrip("/")
+        urls = tuple(url.rstrip("/") + "/" + path for url in self.urls)
+        return attrs.evolve(self, urls=urls, year=False)
 
     @property
     def phone_url(self) -> str | None:
@@ -346,20 +360,40 @@ def announce_server(folder: Path, server: Server) -> None:
 
 def withdraw_server(folder: Path, pid: int) -> None:
     """Remove the server's announcement, if it is still this process's."""
-    running = running_server(folder)
+    running = _announced(folder)
     if running is not None and running.pid == pid:
         (folder / SERVER_STATE_FILE).unlink(missing_ok=True)
 
 
 def running_server(folder: Path) -> Server | None:
-    """The ``kexie serve`` running for the event in ``folder``, or ``None``.
+    """The ``kexie serve`` running for the event (or the folder of events) in ``folder``, or
+    ``None``.
 
-    A file left by a server that was killed names a process that is gone: it is ignored.
+    An event folder inside a folder served as a year (``kexie serve YEAR``) is reached at its
+    path on that server, unless a server of its own runs. A file left by a server that was
+    killed names a process that is gone: it is ignored.
     """
+    server = _announced(folder)
+    if server is not None:
+        return server
+    folder = Path(folder).resolve()
+    year = _announced(folder.parent)
+    if year is not None and year.year and (folder / EVENT_FILE).is_file():
+        return year.for_event(folder.name)
+    return None
+
+
+def _announced(folder: Path) -> Server | None:
+    """The live server announced in ``folder``, or ``None``."""
     try:
         data = json.loads((folder / SERVER_STATE_FILE).read_text(encoding="utf-8"))
         server = Server(
-            int(data["pid"]), data["scheme"], data["host"], int(data["port"]), tuple(data["urls"])
+            int(data["pid"]),
+            data["scheme"],
+            data["host"],
+            int(data["port"]),
+            tuple(data["urls"]),
+            bool(data.get("year", False)),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -26,6 +26,7 @@ import math
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import attrs
 from starlette.background import BackgroundTask
@@ -72,6 +73,11 @@ class Public:
         if self.config.opens is not None and at < self.config.opens:
             return "not_open"
         return "closed" if at >= self.config.closes else "open"
+
+
+def _root(request: Request) -> str:
+    """Where the server serves the event: ``""`` at its top, ``/e/{id}`` in a year (encoded)."""
+    return quote(request.scope.get("root_path", ""))
 
 
 def _address(request: Request) -> str:
@@ -189,19 +195,22 @@ def routes(event: Event, config: RegistrationConfig) -> list:
     lang, t = event.lang, PAGE_STRINGS[event.lang]
     sites = {site.id: site for site in event.sites}
 
-    def render(template: str, **values) -> str:
+    def render(template: str, root: str, **values) -> str:
+        """``template`` for a server that serves the event at ``root`` (``""``, ``/e/{id}``)."""
         return pages.get_template(template).render(
-            event=event, config=config, t=t, names=labels(lang), **values
+            event=event, config=config, t=t, names=labels(lang), root=root, **values
         )
 
     async def signup_page(request: Request) -> HTMLResponse:
         ctx = context(request)
+        root = _root(request)
 
         def work() -> str:
             at = now()
             counts = ledger.slot_counts(ctx.store)
             return render(
                 "signup.html",
+                root,
                 window=public.window(at),
                 opens=moment_text(config.opens.astimezone(event.tz), lang) if config.opens else "",
                 closes=moment_text(config.closes.astimezone(event.tz), lang),
@@ -217,12 +226,13 @@ def routes(event: Event, config: RegistrationConfig) -> list:
     async def manage_page(request: Request) -> HTMLResponse:
         ctx = context(request)
         secret = request.path_params["secret"]
+        root = _root(request)
 
         def work() -> tuple[int, str]:
             try:
                 registration = _find(ctx, secret)
             except HTTPException:
-                return 404, render("manage.html", registration=None)
+                return 404, render("manage.html", root, registration=None)
             view = answer(ctx, config, registration)
             slot = config.slot(registration.slot)
             tickets = []
@@ -239,6 +249,7 @@ def routes(event: Event, config: RegistrationConfig) -> list:
                 )
             return 200, render(
                 "manage.html",
+                root,
                 registration=registration,
                 tickets=tickets,
                 when=notify.when_text(slot, event),
@@ -308,7 +319,8 @@ def routes(event: Event, config: RegistrationConfig) -> list:
         )
         if not first_use:
             raise _unmet(expired=False)
-        origin = str(request.base_url).rstrip("/")
+        base = request.base_url  # with the path the event is served at (/e/{id}), encoded
+        origin = str(base.replace(path=quote(base.path))).rstrip("/")
 
         def work() -> dict:
             change = ctx.run(
@@ -361,7 +373,7 @@ def routes(event: Event, config: RegistrationConfig) -> list:
         return JSONResponse(result, background=_deliver(ctx, config))
 
     async def to_page(request: Request) -> RedirectResponse:
-        return RedirectResponse("/r/", status_code=308)
+        return RedirectResponse(f"{_root(request)}/r/", status_code=308)
 
     return [
         Route("/r", to_page),

@@ -6,7 +6,10 @@
   var $ = function (id) { return document.getElementById(id); };
   var DATA = JSON.parse($("board-data").textContent);
   var T = DATA.t;
-  var TOKEN_KEY = "kexie-token", LAST_KEY = "kexie-board-last";
+  // Per event, as on the volunteer page (checkin.js): /e/{event}/board keeps its own login.
+  var SCOPE = location.pathname.replace(/[^\/]*$/, "");
+  var SUFFIX = SCOPE === "/" ? "" : " " + SCOPE;
+  var TOKEN_KEY = "kexie-token" + SUFFIX, LAST_KEY = "kexie-board-last" + SUFFIX;
   var english = document.documentElement.lang === "en";
   var lastOk = null;   // the server's clock (the event's time zone) when it last answered
   var timer = null;
@@ -103,7 +106,7 @@
     if (!token()) { showLogin(""); return; }
     var controller = window.AbortController ? new AbortController() : null;
     var abort = controller ? setTimeout(function () { controller.abort(); }, DATA.poll * 2) : null;
-    fetch("/api/v1/board", {
+    fetch("api/v1/board", {
       cache: "no-store",
       headers: { "Authorization": "Bearer " + token() },
       signal: controller ? controller.signal : undefined

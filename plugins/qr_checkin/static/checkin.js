@@ -17,8 +17,14 @@
   var $ = function (id) { return document.getElementById(id); };
   var PAGE = JSON.parse($("page-data").textContent);
   var T = PAGE.t;
-  var TOKEN_KEY = "kexie-token", GATE_KEY = "kexie-gate", QUEUE_KEY = "kexie-queue";
-  var ME_KEY = "kexie-me", NOTICES_KEY = "kexie-notices", MINE_KEY = "kexie-mine";
+  // The server may serve several events (/e/{event}/): every address here is relative to the
+  // page, and what the phone keeps is kept per event (an event served at / keeps the names it
+  // always had, so an update in the middle of an event loses nothing).
+  var SCOPE = location.pathname.replace(/[^\/]*$/, "");
+  var SUFFIX = SCOPE === "/" ? "" : " " + SCOPE;
+  var TOKEN_KEY = "kexie-token" + SUFFIX, GATE_KEY = "kexie-gate" + SUFFIX;
+  var QUEUE_KEY = "kexie-queue" + SUFFIX, ME_KEY = "kexie-me" + SUFFIX;
+  var NOTICES_KEY = "kexie-notices" + SUFFIX, MINE_KEY = "kexie-mine" + SUFFIX;
   var me = null;          // who is logged in (GET /api/v1/me); kept for when the network is down
   var withdrawn = false;  // the server refused the current login
   var sending = false;    // one queued item in flight at a time, oldest first
@@ -120,7 +126,7 @@
     return read(QUEUE_KEY, []).map(function (item) {
       if (item.path) { return item; }
       // Scans queued by an earlier version of this page were bare check-in bodies.
-      return { id: item.scan_id, kind: "checkin", path: "/api/v1/checkins", expect: "result",
+      return { id: item.scan_id, kind: "checkin", path: "api/v1/checkins", expect: "result",
                body: item, by: null, label: item.code };
     });
   }
@@ -285,7 +291,7 @@
 
   function refreshStats() {
     if (!token() || withdrawn || !me) { return; }
-    call("GET", "/api/v1/stats", null, "total").then(function (outcome) {
+    call("GET", "api/v1/stats", null, "total").then(function (outcome) {
       if (outcome.kind === "login") { loginWithdrawn(outcome.message); return; }
       if (outcome.kind !== "ok") { return; }
       var data = outcome.data, place = here();
@@ -315,7 +321,7 @@
   }
 
   function showApp() {
-    if (me.role === "board") { location.replace("/board"); return; }  // it may only look
+    if (me.role === "board") { location.replace("board"); return; }  // it may only look
     $("login").hidden = true;
     $("app").hidden = false;
     $("who").textContent = me.name + " · " + (me.role === "lead" ? T.lead : T.scanner);
@@ -358,7 +364,7 @@
 
   function start() {
     if (!token()) { showLogin(""); return; }
-    call("GET", "/api/v1/me", null, "name").then(function (outcome) {
+    call("GET", "api/v1/me", null, "name").then(function (outcome) {
       if (outcome.kind === "ok") {
         me = outcome.data;
         write(ME_KEY, me);
@@ -379,7 +385,7 @@
   }
 
   function refreshMe() {
-    call("GET", "/api/v1/me", null, "name").then(function (outcome) {
+    call("GET", "api/v1/me", null, "name").then(function (outcome) {
       if (outcome.kind !== "ok") { return; }
       me = outcome.data;
       write(ME_KEY, me);
@@ -436,7 +442,7 @@
           body[input.name] = parseInt(value, 10);
         });
         if (bad) { show("error", T.refused, T.bad_action_number); beep(false); return; }
-        record("action", "/api/v1/actions/" + encodeURIComponent(action.id), "ok", body,
+        record("action", "api/v1/actions/" + encodeURIComponent(action.id), "ok", body,
                action.label);
       });
       row.appendChild(button);
@@ -449,7 +455,7 @@
     if (!code) { return; }
     var label = /^[0-9]+$/.test(code) ? T.ticket + " " + code
       : code.length > 10 ? code.slice(0, 10) + "…" : code;
-    record("checkin", "/api/v1/checkins", "result", placeBody({ code: code }), label);
+    record("checkin", "api/v1/checkins", "result", placeBody({ code: code }), label);
   }
 
   $("scan-form").addEventListener("submit", function (event) {
@@ -497,7 +503,7 @@
       : T.counted_out.replace("{n}", n);
     var body = placeBody({ delta: n, direction: direction });
     if (audience) { body.audience = audience; }
-    var item = record("headcount", "/api/v1/headcounts", "recorded", body, label);
+    var item = record("headcount", "api/v1/headcounts", "recorded", body, label);
     var mineList = read(MINE_KEY, []);
     mineList.push({ id: item.id, label: label, by: item.by });
     write(MINE_KEY, mineList.slice(-50));
@@ -530,7 +536,7 @@
     }
     if (!last) { show("idle", T.undo_none, ""); beep(false); return; }
     forget(last.id);
-    record("undo", "/api/v1/undo", "undone", { scan_id: last.id }, last.label);
+    record("undo", "api/v1/undo", "undone", { scan_id: last.id }, last.label);
   });
   window.addEventListener("online", function () { pump(true); });
 
@@ -568,7 +574,7 @@
           });
         };
       }
-      return loadScript("/static/qr-checkin/vendor/jsQR.js").then(function () {
+      return loadScript("static/qr-checkin/vendor/jsQR.js").then(function () {
         var canvas = $("frame"), context = canvas.getContext("2d", { willReadFrequently: true });
         return function (video) {
           var width = video.videoWidth, height = video.videoHeight;

@@ -6,6 +6,9 @@
 (function () {
   "use strict";
 
+  // Where the sign-up is served: /r/, or /e/{event}/r/ when the server serves several events.
+  var BASE = document.documentElement.getAttribute("data-base") || "/r/";
+
   // --- SHA-256 of an ASCII string, as eight 32-bit words -----------------------------------
   var K = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -136,7 +139,7 @@
     function prepare() {
       proof = null;
       failure = null;
-      request("GET", "/r/api/v1/challenge", null, function (status, data) {
+      request("GET", BASE + "api/v1/challenge", null, function (status, data) {
         if (status !== 200 || !data || !data.token) {
           failure = { status: status, data: data };
           settle();
@@ -209,7 +212,7 @@
         body.challenge = proof;
         proof = null;
         button.textContent = form.getAttribute("data-sending");
-        request("POST", "/r/api/v1/registrations", body, function (status, data) {
+        request("POST", BASE + "api/v1/registrations", body, function (status, data) {
           if (status === 201 && data && data.manage_url) {
             window.location.href = data.manage_url;
             return;

@@ -1,0 +1,90 @@
+"""The folder a console serves: one event folder, or a folder of event folders (a county's year).
+
+An event's id in the console is its folder's name: ``绿水乡-2027``, ``science-day``. The list is
+read from the disk each time it is asked for, so an event created while the server runs is
+there at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from urllib.parse import quote
+
+import attrs
+
+from kexie_events.errors import EventFolderError
+from kexie_events.eventfile import EVENT_FILE
+from kexie_events.model import LANGUAGES
+
+#: The language of a ROOT whose events do not agree on one, or that has none yet.
+DEFAULT_LANG = "zh"
+#: A year's server serves each event under this path, by its id: ``/e/{event_id}/``.
+EVENTS_PATH = "/e/"
+
+
+def event_path(event_id: str) -> str:
+    """Where a year's server serves the event ``event_id``: ``/e/绿水乡科普日/`` (in a URL,
+    percent-encoded: ``/e/%E7%BB%BF.../``)."""
+    return f"{EVENTS_PATH}{quote(event_id, safe='')}/"
+
+
+@attrs.frozen
+class Root:
+    """A console's ROOT.
+
+    Attributes:
+        folder: the folder given on the command line.
+    """
+
+    folder: Path
+
+    @classmethod
+    def at(cls, folder: Path | str) -> Root:
+        """The ROOT at ``folder``; :class:`EventFolderError` when it is not a folder."""
+        folder = Path(folder)
+        if not folder.exists():
+            raise EventFolderError(f"{folder}: no such folder")
+        if not folder.is_dir():
+            raise EventFolderError(f"{folder}: not a folder")
+        return cls(folder)
+
+    @property
+    def single(self) -> bool:
+        """Whether ROOT is itself an event folder (rather than a folder of them)."""
+        return (self.folder / EVENT_FILE).is_file()
+
+    def events(self) -> dict[str, Path]:
+        """Every event's folder by its id (the folder's name), sorted by id.
+
+        ROOT itself when it is an event folder; otherwise each sub-folder holding an
+        ``event.toml`` (hidden folders, such as a kit being built, are not events).
+        """
+        if self.single:
+            folder = self.folder.resolve()
+            return {folder.name: folder}
+        found = {
+            child.name: child
+            for child in self.folder.iterdir()
+            if not child.name.startswith(".") and (child / EVENT_FILE).is_file()
+        }
+        return dict(sorted(found.items()))
+
+    @property
+    def lang(self) -> str:
+        """The language the events are written in, when they agree; else Chinese.
+
+        Read from each ``event.toml``'s ``lang`` without checking the rest of the file: a
+        broken event file must not keep organisers out of the console where they would fix it.
+        """
+        found = {_lang_of(folder / EVENT_FILE) for folder in self.events().values()}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else DEFAULT_LANG
+
+
+def _lang_of(path: Path) -> str | None:
+    try:
+        lang = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("lang", DEFAULT_LANG)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return lang if lang in LANGUAGES else None
