@@ -117,7 +117,8 @@ def build(
     """Build the kit into ``out`` (default ``EVENT/kit``), atomically.
 
     ``progress``, when given, is called with the number of files to write and must return a
-    context manager whose ``update(n)`` is called as files are written (click.progressbar fits).
+    context manager whose ``update(n, current_item)`` is called with each file's kit path:
+    with 0 before the file is written and with 1 once it is (click.progressbar fits).
     """
     out = Path(out) if out else event.folder / "kit"
     schedule = full_schedule(event, plugins)
@@ -153,8 +154,15 @@ def build(
     kit = Kit(out, entries, tuple(schedule), tuple(materials))
     jobs.append(_Job(KitEntry("index.html", "index"), lambda: renderer.index(kit)))
 
+    # The titles let a reader of the folder (the console) name each document without a build.
+    titles = {entry.path: entry.title for entry in entries if entry.listed}
     with output.building(
-        out, "kexie kit", protect=(event.folder,), legacy=_kit_of_old_release, files=len(jobs)
+        out,
+        "kexie kit",
+        protect=(event.folder,),
+        legacy=_kit_of_old_release,
+        files=len(jobs),
+        titles=titles,
     ) as staging:
         _write_all(jobs, staging, cache, progress)
     cache.prune()
@@ -166,6 +174,8 @@ def _write_all(jobs: list[_Job], folder: Path, cache: _Cache, progress) -> None:
     made: set[Path] = set()
     with bar if bar is not None else _nothing():
         for job in jobs:
+            if bar is not None:
+                bar.update(0, job.entry.path)
             target = folder / job.entry.path
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +188,7 @@ def _write_all(jobs: list[_Job], folder: Path, cache: _Cache, progress) -> None:
                 key = job.key() if callable(job.key) else job.key
                 cache.put(target, f"{job.entry.path}\0{key}", job.make, personal=job.personal)
             if bar is not None:
-                bar.update(1)
+                bar.update(1, job.entry.path)
 
 
 class _nothing:

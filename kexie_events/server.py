@@ -388,7 +388,7 @@ def root_app(
     plugins: Plugins,
     *,
     build: AppBuilder = create_app,
-    console_routes: tuple = (),
+    console_routes: tuple | None = None,
     on_shutdown: Callable[[], None] | None = None,
 ) -> RootApp:
     """Everything ``kexie serve ROOT`` serves, wired: the events' apps and the console.
@@ -397,7 +397,9 @@ def root_app(
     (:func:`~kexie_events.console.accounts.open_accounts`). Its routes find the events' apps
     as ``request.app.state.event_apps`` (an :class:`EventApps`: ``await
     request.app.state.event_apps.reload(event_id)`` after changing an event's file).
-    ``console_routes`` are more console pages; ``on_shutdown`` runs when the server stops.
+    ``console_routes`` are the console's pages (by default all of them,
+    :func:`~kexie_events.console.routes.console_pages`); ``on_shutdown`` runs when the server
+    stops.
     """
     from starlette.middleware import Middleware
     from starlette.routing import Mount
@@ -414,6 +416,10 @@ def root_app(
     def event_url(event_id: str) -> str:
         return "/" if single else event_path(event_id)
 
+    if console_routes is None:
+        from kexie_events.console.routes import console_pages
+
+        console_routes = tuple(console_pages(root, plugins))
     accounts = open_accounts(root)
     apps = EventApps(root, plugins, build)
     console = Starlette(

@@ -38,6 +38,10 @@ ones too, the first line is 1) and the row number Excel shows for a workbook:
   unpacks to more than :data:`MAX_UNPACKED_BYTES` (a "zip bomb" is refused before it is read).
 
 The caller adds its own checks per row and imports nothing unless no problem was found.
+
+Messages are in English unless ``lang="zh"`` is given (the console shows a Chinese event's
+problems in Chinese). Each problem is an :class:`ImportProblem`: the text the command line
+prints, which also keeps its row, its column and its message apart for a page listing them.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import datetime as dt
+import difflib
 import io
 import re
 import unicodedata
@@ -58,6 +63,7 @@ import attrs
 from kexie_events.csv_export import FORMULA_STARTS
 from kexie_events.errors import UsageError
 from kexie_events.fields import suggest
+from kexie_events.i18n import pick
 
 MAX_FIELD = 200
 """Characters a value may hold: names, phone numbers, units and counts are far shorter."""
@@ -78,13 +84,14 @@ TOTAL_WORDS = frozenset({"合计", "总计", "小计", "共计", "total", "sum"}
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 REFUSED_SUFFIXES = {
-    ".xls": "an old Excel workbook (.xls)",
-    ".et": "a WPS workbook (.et)",
-    ".ett": "a WPS template (.ett)",
-    ".xlsb": "a binary Excel workbook (.xlsb)",
-    ".ods": "an OpenDocument spreadsheet (.ods)",
-    ".numbers": "an Apple Numbers file",
+    ".xls": ("an old Excel workbook (.xls)", "旧版 Excel 工作簿（.xls）"),
+    ".et": ("a WPS workbook (.et)", "WPS 表格文件（.et）"),
+    ".ett": ("a WPS template (.ett)", "WPS 表格模板（.ett）"),
+    ".xlsb": ("a binary Excel workbook (.xlsb)", "Excel 二进制工作簿（.xlsb）"),
+    ".ods": ("an OpenDocument spreadsheet (.ods)", "OpenDocument 电子表格（.ods）"),
+    ".numbers": ("an Apple Numbers file", "Apple Numbers 文件"),
 }
+"""Spreadsheet formats that are not read, by suffix: what the file is, in English and Chinese."""
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and .et files
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -92,6 +99,31 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _QUOTED_BODY = re.compile(r'[^"]*(?:""[^"]*)*')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+
+
+class ImportProblem(str):
+    """A problem or warning of an import file, as the command line prints it
+    (``PATH:LINE: message``, or ``PATH: message`` for the whole file), keeping its parts for
+    a page that lists problems by row.
+
+    It is text, so everything that prints, joins or compares problems keeps doing so.
+
+    Attributes:
+        line: the line (CSV) or row (workbook) it is on; ``None`` when it is about the file.
+        column: the column it is about, as the file's header names it; ``None`` when it is
+            about a whole row.
+        message: the text without the file and the line.
+    """
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __new__(cls, path: Path, line: int | None, message: str, column: str | None = None):
+        where = str(path) if line is None else f"{path}:{line}"
+        problem = super().__new__(cls, f"{where}: {message}")
+        problem.line, problem.column, problem.message = line, column, message
+        return problem
 
 
 class ImportRefused(UsageError):
@@ -125,6 +157,11 @@ class Column:
         """``pairs (数量, 副数, 数量（副）)``: the key with the other names a header may use."""
         return f"{self.key} ({', '.join(self.names)})" if self.names else self.key
 
+    def title(self, lang: str) -> str:
+        """The column's name in ``lang``: its key, or in Chinese its first Chinese name."""
+        chinese = next((n for n in self.names if not n.isascii()), self.key)
+        return pick(lang, chinese, self.key)
+
 
 @attrs.frozen
 class ImportRow:
@@ -154,15 +191,25 @@ class ImportTable:
     warnings: tuple[str, ...]
     notes: tuple[str, ...] = ()
     workbook: bool = False
+    lang: str = "en"
+    headers: dict[str, str] = attrs.field(factory=dict)
+    """Each column's header as the file writes it (``{"pairs": "数量"}``), by key."""
 
     @property
     def row_word(self) -> str:
-        """What the numbers count: ``row`` in a workbook, ``line`` in a CSV."""
-        return "row" if self.workbook else "line"
+        """What the numbers count: ``row`` in a workbook, ``line`` in a CSV (``行`` in
+        Chinese, which says both)."""
+        return pick(self.lang, "行", "row" if self.workbook else "line")
 
-    def at(self, line: int, message: str) -> str:
-        """``message`` located at ``line`` of this file, as every problem is written."""
-        return f"{self.path}:{line}: {message}"
+    def at(self, line: int, message: str, column: str | None = None) -> ImportProblem:
+        """``message`` located at ``line`` of this file (and the column with the key
+        ``column``), as every problem is written."""
+        header = self.headers.get(column, column) if column else None
+        return ImportProblem(self.path, line, message, header)
+
+    def row_text(self, line: int) -> str:
+        """``line 5`` / ``row 5`` / ``第5行``: where a row is, in the table's language."""
+        return pick(self.lang, f"第{line}行", f"{self.row_word} {line}")
 
 
 @attrs.frozen
@@ -195,6 +242,7 @@ def read_table(
     required: Sequence[str] = (),
     unique: Sequence[str] | None = None,
     sheet: str | None = None,
+    lang: str = "en",
 ) -> ImportTable:
     """Read the CSV or ``.xlsx`` at ``path``, expecting a header naming some of ``columns``.
 
@@ -205,34 +253,51 @@ def read_table(
             an earlier one is a problem (default: all of ``columns``). Rows whose identifying
             values are all empty are left to the caller, which reports the empty field.
         sheet: the workbook's sheet to read (default: the first); ``UsageError`` for a CSV.
+        lang: the language of the problems, warnings and notes (``"en"`` or ``"zh"``).
     """
     columns = [c if isinstance(c, Column) else Column(c) for c in columns]
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    table = ImportTable(path, (), (), ())
+        reason = error.strerror or error
+        message = pick(lang, f"{path}：无法读取：{reason}", f"{path}: cannot read: {reason}")
+        raise UsageError(message) from None
+    table = ImportTable(path, (), (), (), lang=lang)
     if len(raw) > MAX_FILE_BYTES:
-        size = f"{len(raw):,} bytes is too large for an import (at most {MAX_FILE_BYTES:,})"
-        return attrs.evolve(table, problems=(f"{path}: {size}",))
-    refused = _refused_format(path, raw)
+        size = pick(
+            lang,
+            f"文件有{len(raw):,}字节，超过了导入文件的上限（{MAX_FILE_BYTES:,}字节）",
+            f"{len(raw):,} bytes is too large for an import (at most {MAX_FILE_BYTES:,})",
+        )
+        return attrs.evolve(table, problems=(ImportProblem(path, None, size),))
+    refused = _refused_format(path, raw, lang)
     if refused:
         return attrs.evolve(table, problems=(refused,))
     if raw.startswith(_ZIP_MAGIC) or path.suffix.lower() in WORKBOOK_SUFFIXES:
-        source = _workbook_records(path, raw, sheet)
+        source = _workbook_records(path, raw, sheet, lang)
     elif sheet is not None:
-        raise UsageError(f"{path}: a CSV file has no sheets (--sheet {sheet!r})")
+        raise UsageError(
+            pick(
+                lang,
+                f"{path}：CSV 文件没有工作表（--sheet {sheet!r}）",
+                f"{path}: a CSV file has no sheets (--sheet {sheet!r})",
+            )
+        )
     else:
-        source = _csv_records(path, raw)
+        source = _csv_records(path, raw, lang)
     table = attrs.evolve(table, notes=tuple(source.notes), workbook=source.workbook)
     if source.problems:
         return attrs.evolve(table, problems=tuple(source.problems))
     records = [r for r in source.records if any(v.strip() for v in r.values)]
     if not records:
-        return attrs.evolve(table, problems=(f"{path}: the file is empty",))
+        empty = pick(lang, "文件是空的", "the file is empty")
+        return attrs.evolve(table, problems=(ImportProblem(path, None, empty),))
     header_record = _find_header(records, columns, required)
     records = records[records.index(header_record) + 1 :]
     header = [_column_of(value, columns) for value in header_record.values]
+    names = [v.strip() for v in header_record.values]
+    headers = {key: name for key, name in zip(header, names, strict=True) if key}
+    table = attrs.evolve(table, headers=headers)
     problems, warnings = _check_header(
         table, header_record, header, columns, required, source.delimiter
     )
@@ -242,16 +307,18 @@ def read_table(
     key_columns = [c.key for c in columns] if unique is None else list(unique)
     seen: dict[tuple[str, ...], int] = {}
     unnamed: dict[int, int] = {}  # column index: first row with a value there
-    names = [v.strip() for v in header_record.values]
     for record in records:
         line = record.line
         first = next(v.strip() for v in record.values if v.strip())
         if header_key(first) in TOTAL_WORDS:
-            warnings.append(table.at(line, f"{first!r} is a total row; it is not imported"))
+            total = pick(
+                lang, f"“{first}”是合计行，不导入", f"{first!r} is a total row; it is not imported"
+            )
+            warnings.append(table.at(line, total))
             continue
-        row_problems = _check_fields(record, header, names, source.workbook, unnamed)
+        row_problems = _check_fields(record, header, names, source.workbook, unnamed, lang)
         if row_problems:
-            problems += [table.at(line, message) for message in row_problems]
+            problems += [table.at(line, message, key) for key, message in row_problems]
             continue
         values = {c.key: "" for c in columns}
         for key, value in zip(header, record.values, strict=False):
@@ -261,23 +328,24 @@ def read_table(
         if any(key):
             if key in seen:
                 label = ", ".join(v for v in key if v)
-                problems.append(
-                    table.at(
-                        line,
-                        f"{label!r} is listed twice (first on {table.row_word} {seen[key]})",
-                    )
+                twice = pick(
+                    lang,
+                    f"“{label}”重复出现（首次出现在{table.row_text(seen[key])}）",
+                    f"{label!r} is listed twice (first on {table.row_word} {seen[key]})",
                 )
+                column = key_columns[0] if len(key_columns) == 1 else None
+                problems.append(table.at(line, twice, column))
                 continue
             seen[key] = line
         rows.append(ImportRow(line, values))
     for index, line in sorted(unnamed.items()):
-        warnings.append(
-            table.at(
-                line,
-                f"column {_column_name(index, True)} has values but no header; "
-                "they are not imported",
-            )
+        letter = _column_name(index, True, lang)
+        unheaded = pick(
+            lang,
+            f"{letter}列有数据但没有表头，这些数据不导入",
+            f"column {letter} has values but no header; they are not imported",
         )
+        warnings.append(table.at(line, unheaded))
     return attrs.evolve(table, rows=tuple(rows), problems=tuple(problems), warnings=tuple(warnings))
 
 
@@ -300,14 +368,26 @@ def _unprotected(value: str, workbook: bool) -> str:
     return value
 
 
-def _refused_format(path: Path, raw: bytes) -> str | None:
+def _refused_format(path: Path, raw: bytes, lang: str) -> ImportProblem | None:
     """Why a file in a spreadsheet format kexie does not read is refused, or ``None``."""
-    what = REFUSED_SUFFIXES.get(path.suffix.lower())
-    if what is None and raw.startswith(_OLE_MAGIC):
-        what = "an old Excel (.xls) or WPS (.et) workbook"
-    if what is None:
+    names = REFUSED_SUFFIXES.get(path.suffix.lower())
+    if names is None and raw.startswith(_OLE_MAGIC):
+        names = (
+            "an old Excel (.xls) or WPS (.et) workbook",
+            "旧版 Excel（.xls）或 WPS（.et）工作簿",
+        )
+    if names is None:
         return None
-    return f"{path}: {what} cannot be read; save it as .xlsx or CSV"
+    english, chinese = names
+    return ImportProblem(
+        path,
+        None,
+        pick(
+            lang,
+            f"无法读取{chinese}，请另存为 .xlsx 或 CSV 文件",
+            f"{english} cannot be read; save it as .xlsx or CSV",
+        ),
+    )
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -329,63 +409,97 @@ class _Lines:
         return bisect.bisect_right(self.starts, offset)
 
 
-def _csv_records(path: Path, raw: bytes) -> _Source:
+def _csv_records(path: Path, raw: bytes, lang: str) -> _Source:
     """The records of a CSV file, decoded in whichever encoding it was written in."""
-    text, encoding, problem = _decode(path, raw)
+    text, encoding, problem = _decode(path, raw, lang)
     if problem:
         return _Source(False, [], [problem], [])
-    notes = [f"{path}: read as {encoding}"] if encoding else []
+    notes = [ImportProblem(path, None, pick(lang, f"按{encoding}编码读取", f"read as {encoding}"))]
+    notes = notes if encoding else []
     if "\x00" in text:  # UTF-16 text decoded: its NULs are in the text itself
         line = text[: text.index("\x00")].count("\n") + 1
-        return _Source(False, [], [f"{path}:{line}: NUL bytes (\\0) in the file"], notes)
+        nul = pick(lang, "文件中有空字符（\\0）", "NUL bytes (\\0) in the file")
+        return _Source(False, [], [ImportProblem(path, line, nul)], notes)
     lines = _Lines(text)
     delimiter = _delimiter(text)
-    records, problems = _parse(text, lines, delimiter)
-    located = [f"{path}:{line}: {message}" for line, message in problems]
+    records, problems = _parse(text, lines, delimiter, lang)
+    located = [ImportProblem(path, line, message) for line, message in problems]
     return _Source(False, records, located, notes, delimiter)
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str | None, str | None]:
+def _decode(path: Path, raw: bytes, lang: str) -> tuple[str, str | None, ImportProblem | None]:
     """``(text, encoding to mention or None, problem or None)``.
 
     UTF-8 (with or without BOM) first; UTF-16 when a BOM says so; otherwise GB18030, unless the
     file is mostly valid UTF-8 and merely damaged (a GB18030 guess would garble every name).
     """
+    save_utf8 = pick(lang, "请另存为“CSV UTF-8”格式", "save the file as CSV UTF-8")
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
             try:
-                return raw[len(bom) :].decode(codec), 'UTF-16 ("Unicode text")', None
+                named = pick(lang, "UTF-16（“Unicode 文本”）", 'UTF-16 ("Unicode text")')
+                return raw[len(bom) :].decode(codec), named, None
             except UnicodeDecodeError:
-                return "", None, f"{path}: damaged UTF-16 text; save the file as CSV UTF-8"
+                damaged = pick(lang, "UTF-16 文本已损坏", "damaged UTF-16 text")
+                return (
+                    "",
+                    None,
+                    ImportProblem(path, None, f"{damaged}{_semicolon(lang)}{save_utf8}"),
+                )
     if b"\x00" in raw:
-        return "", None, _nul_problem(path, raw)
+        return "", None, _nul_problem(path, raw, lang)
     try:
         return raw.decode("utf-8-sig"), None, None
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        not_utf8 = f"{path}:{line}: not UTF-8 text"
+        not_utf8 = pick(lang, "不是 UTF-8 文本", "not UTF-8 text")
     lenient = raw.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd")
     if raw.startswith(codecs.BOM_UTF8) or sum(ord(c) > 0x7F for c in lenient) - bad > bad:
-        return "", None, f"{not_utf8} (a damaged character); save the file as CSV UTF-8 again"
+        damaged = pick(
+            lang,
+            f"{not_utf8}（有损坏的字符），请重新另存为“CSV UTF-8”格式",
+            f"{not_utf8} (a damaged character); save the file as CSV UTF-8 again",
+        )
+        return "", None, ImportProblem(path, line, damaged)
     try:
-        return raw.decode("gb18030"), "GB18030 (Excel's CSV on Chinese Windows)", None
+        gb = pick(
+            lang,
+            "GB18030（中文 Windows 上 Excel 的 CSV）",
+            "GB18030 (Excel's CSV on Chinese Windows)",
+        )
+        return raw.decode("gb18030"), gb, None
     except UnicodeDecodeError:
-        return "", None, f"{not_utf8}, nor GB18030; save the file as CSV UTF-8"
+        neither = pick(lang, f"{not_utf8}，也不是 GB18030", f"{not_utf8}, nor GB18030")
+        return "", None, ImportProblem(path, line, f"{neither}{_semicolon(lang)}{save_utf8}")
 
 
-def _nul_problem(path: Path, raw: bytes) -> str:
+def _semicolon(lang: str) -> str:
+    return pick(lang, "；", "; ")
+
+
+def _nul_problem(path: Path, raw: bytes, lang: str) -> ImportProblem:
     """NUL bytes: a file saved as UTF-16 without a BOM is full of them, so say which lines."""
     count = raw.count(b"\x00")
     first = _offsets(raw, b"\x00", 5)
     lines = sorted({raw[:i].count(b"\n") + 1 for i in first})
-    where = ", ".join(str(n) for n in lines) + (", ..." if count > len(first) else "")
+    where = pick(lang, "、", ", ").join(str(n) for n in lines)
+    where += pick(lang, "……", ", ...") if count > len(first) else ""
     hint = (
-        '; the file looks like UTF-16 ("Unicode text"): save it as CSV UTF-8'
+        pick(
+            lang,
+            "；文件看来是 UTF-16（“Unicode 文本”），请另存为“CSV UTF-8”格式",
+            '; the file looks like UTF-16 ("Unicode text"): save it as CSV UTF-8',
+        )
         if count * 4 > len(raw)
         else ""
     )
-    return f"{path}:{lines[0]}: NUL bytes (\\0) in the file, on lines {where}{hint}"
+    message = pick(
+        lang,
+        f"文件中有空字符（\\0），在第{where}行{hint}",
+        f"NUL bytes (\\0) in the file, on lines {where}{hint}",
+    )
+    return ImportProblem(path, lines[0], message)
 
 
 def _offsets(raw: bytes, byte: bytes, limit: int) -> list[int]:
@@ -403,13 +517,19 @@ def _delimiter(text: str) -> str:
     return "\t" if head.count("\t") > head.count(",") else ","
 
 
-def _parse(text: str, lines: _Lines, delimiter: str) -> tuple[list[_Record], list[tuple[int, str]]]:
+def _parse(
+    text: str, lines: _Lines, delimiter: str, lang: str
+) -> tuple[list[_Record], list[tuple[int, str]]]:
     """Split ``text`` into records, with every quoting problem and its line."""
     unquoted = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
     records: list[_Record] = []
     problems: list[tuple[int, str]] = []
     position, end = 0, len(text)
-    quote_advice = 'write a quote inside a quoted field as two quotes ("")'
+    quote_advice = pick(
+        lang,
+        '引号括起的内容中的引号要写成两个（""）',
+        'write a quote inside a quoted field as two quotes ("")',
+    )
     while position < end:
         fields: list[_Field] = []
         while True:
@@ -421,8 +541,13 @@ def _parse(text: str, lines: _Lines, delimiter: str) -> tuple[list[_Record], lis
                     problems.append(
                         (
                             lines.of(start),
-                            "this quote never closes, so the rest of the file would be one "
-                            "field; remove the stray quote, or close it",
+                            pick(
+                                lang,
+                                "这个引号没有配对的结束引号，文件其余部分会被当作一个字段；"
+                                "请删除多余的引号，或补上结束引号",
+                                "this quote never closes, so the rest of the file would be one "
+                                "field; remove the stray quote, or close it",
+                            ),
                         )
                     )
                     return records, problems
@@ -432,8 +557,13 @@ def _parse(text: str, lines: _Lines, delimiter: str) -> tuple[list[_Record], lis
                     problems.append(
                         (
                             first,
-                            f"the quoted field opened here runs on to line {last}: a quote "
-                            "is missing or stray (a field may not hold a line break)",
+                            pick(
+                                lang,
+                                f"从这里开始的引号字段一直延续到第{last}行：缺少引号或有多余的"
+                                "引号（一个字段中不能换行）",
+                                f"the quoted field opened here runs on to line {last}: a quote "
+                                "is missing or stray (a field may not hold a line break)",
+                            ),
                         )
                     )
                 position = close + 1
@@ -442,7 +572,11 @@ def _parse(text: str, lines: _Lines, delimiter: str) -> tuple[list[_Record], lis
                     problems.append(
                         (
                             lines.of(position),
-                            f"text after a closing quote ({after.group()!r}); {quote_advice}",
+                            pick(
+                                lang,
+                                f"结束引号后还有文字（“{after.group()}”）；{quote_advice}",
+                                f"text after a closing quote ({after.group()!r}); {quote_advice}",
+                            ),
                         )
                     )
                     position = after.end()
@@ -454,8 +588,13 @@ def _parse(text: str, lines: _Lines, delimiter: str) -> tuple[list[_Record], lis
                     problems.append(
                         (
                             lines.of(start),
-                            f"stray quote in {value.strip()!r}; if the text holds a quote, "
-                            'put the whole field in quotes and write the quote twice ("")',
+                            pick(
+                                lang,
+                                f"“{value.strip()}”中有多余的引号；如果内容本身含有引号，"
+                                '请用引号括起整个字段，并把其中的引号写成两个（""）',
+                                f"stray quote in {value.strip()!r}; if the text holds a quote, "
+                                'put the whole field in quotes and write the quote twice ("")',
+                            ),
                         )
                     )
                 position = match.end()
@@ -470,43 +609,73 @@ def _parse(text: str, lines: _Lines, delimiter: str) -> tuple[list[_Record], lis
             position += 1
         line = lines.of(fields[0].start)
         if line > MAX_ROWS:
-            problems.append((line, f"more than {MAX_ROWS:,} lines; an import holds fewer"))
+            problems.append((line, _too_many_rows(lang, "lines")))
             return records, problems
         records.append(_Record(line, tuple(f.value for f in fields)))
     return records, problems
 
 
+def _too_many_rows(lang: str, what: str) -> str:
+    return pick(
+        lang,
+        f"超过{MAX_ROWS:,}行，导入的表格应少于这个行数",
+        f"more than {MAX_ROWS:,} {what}; an import holds fewer",
+    )
+
+
 # --- workbooks ------------------------------------------------------------------------------
 
 
-def _workbook_records(path: Path, raw: bytes, sheet: str | None) -> _Source:
+def _workbook_records(path: Path, raw: bytes, sheet: str | None, lang: str) -> _Source:
     """The records of one sheet of an ``.xlsx``, row numbers as Excel shows them."""
+
+    def refused(message: str) -> _Source:
+        return _Source(True, [], [ImportProblem(path, None, message)], [])
+
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError):
-        return _Source(True, [], [f"{path}: not an .xlsx workbook; save it as .xlsx or CSV"], [])
+        return refused(
+            pick(
+                lang,
+                "不是 .xlsx 工作簿，请另存为 .xlsx 或 CSV 文件",
+                "not an .xlsx workbook; save it as .xlsx or CSV",
+            )
+        )
     if not any(p.filename == "xl/workbook.xml" for p in parts):
-        return _Source(True, [], [f"{path}: a zip file, not an Excel workbook"], [])
+        return refused(
+            pick(lang, "这是 zip 压缩文件，不是 Excel 工作簿", "a zip file, not an Excel workbook")
+        )
     unpacked = sum(p.file_size for p in parts)
     if unpacked > MAX_UNPACKED_BYTES:
-        message = (
-            f"{path}: the workbook unpacks to {unpacked:,} bytes; at most "
-            f"{MAX_UNPACKED_BYTES:,} are read (save the sheet you import on its own)"
+        return refused(
+            pick(
+                lang,
+                f"工作簿解压后有{unpacked:,}字节，最多读取{MAX_UNPACKED_BYTES:,}字节"
+                "（请把要导入的工作表单独另存为一个文件）",
+                f"the workbook unpacks to {unpacked:,} bytes; at most "
+                f"{MAX_UNPACKED_BYTES:,} are read (save the sheet you import on its own)",
+            )
         )
-        return _Source(True, [], [message], [])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's remarks on styles and extensions
-            return _sheet_records(path, raw, sheet)
+            return _sheet_records(path, raw, sheet, lang)
     except UsageError:
         raise
     except Exception as error:  # any flaw of a foreign file is the file's, not a crash
         reason = f"{type(error).__name__}: {error}"[:200]
-        return _Source(True, [], [f"{path}: a damaged .xlsx workbook ({reason})"], [])
+        return refused(
+            pick(
+                lang,
+                f".xlsx 工作簿已损坏（{reason}）",
+                f"a damaged .xlsx workbook ({reason})",
+            )
+        )
 
 
-def _sheet_records(path: Path, raw: bytes, sheet: str | None) -> _Source:
+def _sheet_records(path: Path, raw: bytes, sheet: str | None, lang: str) -> _Source:
     from openpyxl import load_workbook
 
     # The file is opened twice, streaming: once for the values formulas last gave, once for
@@ -516,25 +685,40 @@ def _sheet_records(path: Path, raw: bytes, sheet: str | None) -> _Source:
     try:
         names = [worksheet.title for worksheet in values.worksheets]  # no chart sheets
         if not names:
-            return _Source(True, [], [f"{path}: the workbook has no sheet"], [])
+            no_sheet = pick(lang, "工作簿中没有工作表", "the workbook has no sheet")
+            return _Source(True, [], [ImportProblem(path, None, no_sheet)], [])
         if sheet is None:
             name = names[0]
         elif sheet in names:
             name = sheet
         else:
-            hint = suggest(sheet, names) or f"; its sheets: {', '.join(names)}"
-            raise UsageError(f"{path}: no sheet {sheet!r}{hint}")
+            raise UsageError(
+                pick(
+                    lang,
+                    f"{path}：没有名为“{sheet}”的工作表；工作表有：{'、'.join(names)}",
+                    f"{path}: no sheet {sheet!r}"
+                    f"{suggest(sheet, names) or '; its sheets: ' + ', '.join(names)}",
+                )
+            )
         notes = []
         if sheet is None and len(names) > 1:
-            notes.append(f"{path}: read the first sheet, {name!r} (choose another with --sheet)")
+            first = pick(
+                lang,
+                f"读取了第一个工作表“{name}”",
+                f"read the first sheet, {name!r} (choose another with --sheet)",
+            )
+            notes.append(ImportProblem(path, None, first))
         value_sheet, formula_sheet = values[name], formulas[name]
         if (value_sheet.max_row or 0) > MAX_ROWS:  # the extent the sheet declares
-            message = (
-                f"{path}: sheet {name!r} runs to row {value_sheet.max_row:,}; at most "
+            message = pick(
+                lang,
+                f"工作表“{name}”延伸到第{value_sheet.max_row:,}行，最多读取{MAX_ROWS:,}行"
+                "（请删除表格下方的行，或把表格复制到一个新工作表）",
+                f"sheet {name!r} runs to row {value_sheet.max_row:,}; at most "
                 f"{MAX_ROWS:,} rows are read (delete the rows below the table, or copy the "
-                "table to a new sheet)"
+                "table to a new sheet)",
             )
-            return _Source(True, [], [message], notes)
+            return _Source(True, [], [ImportProblem(path, None, message)], notes)
         # A declared extent may also be small and wrong: rows are counted as they are read,
         # and each row is padded only up to its own last cell, not to the claimed extent.
         value_sheet.reset_dimensions()
@@ -546,12 +730,12 @@ def _sheet_records(path: Path, raw: bytes, sheet: str | None) -> _Source:
             strict=True,
         )
         for number, (cells, formula_cells) in enumerate(rows, start=1):
-            record = _record(number, cells, formula_cells)
+            record = _record(number, cells, formula_cells, lang)
             if record is None:
                 continue
             if number > MAX_ROWS:
-                message = f"{path}:{number}: more than {MAX_ROWS:,} rows; an import holds fewer"
-                return _Source(True, [], [message], notes)
+                message = _too_many_rows(lang, "rows")
+                return _Source(True, [], [ImportProblem(path, number, message)], notes)
             records.append(record)
         return _Source(True, records, [], notes)
     finally:
@@ -559,7 +743,7 @@ def _sheet_records(path: Path, raw: bytes, sheet: str | None) -> _Source:
         formulas.close()
 
 
-def _record(number: int, cells: Sequence, formula_cells: Sequence) -> _Record | None:
+def _record(number: int, cells: Sequence, formula_cells: Sequence, lang: str) -> _Record | None:
     """Row ``number`` as text, or ``None`` when it is empty."""
     cells = cells[:MAX_COLUMNS]
     width = len(cells)
@@ -572,16 +756,22 @@ def _record(number: int, cells: Sequence, formula_cells: Sequence) -> _Record | 
         cell, formula = cells[index], formula_cells[index]
         if cell.data_type == "e":
             reference = f"{_column_name(index, True)}{number}"
-            cell_problems[index] = (
+            cell_problems[index] = pick(
+                lang,
+                f"是公式错误 {cell.value}（单元格 {reference}），请改正公式或直接填写数值",
                 f"is the formula error {cell.value} (cell {reference}); correct the formula "
-                "or type the value"
+                "or type the value",
             )
             texts.append(str(cell.value))
         elif cell.value is None and formula.data_type == "f":
             reference = f"{_column_name(index, True)}{number}"
-            cell_problems[index] = (
-                f"is a formula never calculated (cell {reference}: {str(formula.value)[:40]}); "
-                "open the file in Excel or WPS and save it again"
+            shown = str(formula.value)[:40]
+            cell_problems[index] = pick(
+                lang,
+                f"是从未计算过的公式（单元格 {reference}：{shown}），"
+                "请用 Excel 或 WPS 打开文件后重新保存",
+                f"is a formula never calculated (cell {reference}: {shown}); "
+                "open the file in Excel or WPS and save it again",
             )
             texts.append("?")
         else:
@@ -647,48 +837,79 @@ def _check_header(
     required: Sequence[str],
     delimiter: str,
 ) -> tuple[list[str], list[str]]:
+    lang = table.lang
     line, names = record.line, [v.strip() for v in record.values]
     separator = next((c for c in ";\t|" if len(names) == 1 and c in names[0]), None)
     if separator and separator != delimiter:  # a spreadsheet set up for another country
-        message = f"the columns are separated by {separator!r}; save the file with commas (CSV)"
+        message = pick(
+            lang,
+            f"各列之间用“{separator}”分隔，请用逗号分隔另存为 CSV 文件",
+            f"the columns are separated by {separator!r}; save the file with commas (CSV)",
+        )
         return [table.at(line, message)], []
     problems, warnings = [], []
     by_key = {c.key: c for c in columns}
     missing = [by_key[k] for k in required if k not in header]
     unknown = [n for n, key in zip(names, header, strict=True) if n and key is None]
     missing_names = [n for c in missing for n in (c.key, *c.names)]
-    misspelled = {n: suggest(n, missing_names) for n in unknown if suggest(n, missing_names)}
-    expected = ", ".join(c.key for c in columns)
+    near = {n: _nearest(n, missing_names) for n in unknown}
+    misspelled = {n: found for n, found in near.items() if found}
     if missing:
-        hints = "".join(f"; unknown column {n!r}{hint}" for n, hint in misspelled.items())
+        if lang == "zh":
+            hints = "".join(f"；不认识的列“{n}”，是否应为“{m}”？" for n, m in misspelled.items())
+            message = (
+                f"表头应写明这些列：{'、'.join(c.title(lang) for c in columns)}"
+                f"（必须有：{'、'.join(by_key[k].title(lang) for k in required)}）；"
+                f"缺少：{'、'.join(c.title(lang) for c in missing)}{hints}"
+            )
+        else:
+            hints = "".join(
+                f"; unknown column {n!r}, did you mean {m!r}?" for n, m in misspelled.items()
+            )
+            message = (
+                f"the header must name the columns {', '.join(c.key for c in columns)}"
+                f" ({', '.join(required)} required); missing: "
+                f"{', '.join(c.label for c in missing)}{hints}"
+            )
+        problems.append(table.at(line, message))
+    for key in dict.fromkeys(k for k in header if k and header.count(k) > 1):
+        same = [n for n, k in zip(names, header, strict=True) if k == key]
         problems.append(
             table.at(
                 line,
-                f"the header must name the columns {expected}"
-                f" ({', '.join(required)} required); missing: "
-                f"{', '.join(c.label for c in missing)}{hints}",
+                pick(
+                    lang,
+                    f"表头中“{by_key[key].title(lang)}”列出现了两次（"
+                    f"{'和'.join(f'“{n}”' for n in same)}）",
+                    f"the header names the column {key} twice "
+                    f"({' and '.join(repr(n) for n in same)})",
+                ),
             )
         )
-    for key in dict.fromkeys(k for k in header if k and header.count(k) > 1):
-        twice = " and ".join(repr(n) for n, k in zip(names, header, strict=True) if k == key)
-        problems.append(table.at(line, f"the header names the column {key} twice ({twice})"))
     ignored = [n for n in unknown if n not in misspelled]
     if ignored:
-        listed = ", ".join(repr(n) for n in ignored)
-        warnings.append(
-            table.at(
-                line,
-                f"column{'s' if len(ignored) > 1 else ''} {listed} not imported "
-                f"(the columns used are {expected})",
-            )
+        used = pick(lang, "、", ", ").join(c.title(lang) for c in columns)
+        message = pick(
+            lang,
+            f"{'、'.join(f'“{n}”' for n in ignored)}列不导入（导入的列是：{used}）",
+            f"column{'s' if len(ignored) > 1 else ''} {', '.join(repr(n) for n in ignored)} "
+            f"not imported (the columns used are {used})",
         )
+        warnings.append(table.at(line, message))
     return problems, warnings
 
 
-def _column_name(index: int, workbook: bool) -> str:
-    """A column as the user sees it: ``C`` in a workbook, ``column 3`` in a CSV."""
+def _nearest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice ``word`` looks like a misspelling of (as :func:`~kexie_events.fields.suggest`
+    finds it), or ``None``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)  # as fields.suggest
+    return close[0] if close else None
+
+
+def _column_name(index: int, workbook: bool, lang: str = "en") -> str:
+    """A column as the user sees it: ``C`` in a workbook, ``column 3`` (``第3列``) in a CSV."""
     if not workbook:
-        return f"column {index + 1}"
+        return pick(lang, f"第{index + 1}列", f"column {index + 1}")
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index + 1)
@@ -700,19 +921,29 @@ def _check_fields(
     names: list[str],
     workbook: bool,
     unnamed: dict[int, int],
-) -> list[str]:
-    """Problems of one data row: too many fields, and in the imported columns values too long,
-    holding control characters or line breaks, or cells whose formula failed.
+    lang: str,
+) -> list[tuple[str | None, str]]:
+    """Problems of one data row, each with the key of its column (``None``: the whole row):
+    too many fields, and in the imported columns values too long, holding control characters
+    or line breaks, or cells whose formula failed.
 
     Values in a workbook's columns without a header are noted in ``unnamed`` (a warning); in
     a CSV they mean the columns have shifted, which is a problem.
     """
-    problems = []
+    problems: list[tuple[str | None, str]] = []
     extra = record.values[len(header) :]
     if not workbook and any(v.strip() for v in extra):
         problems.append(
-            f"{len(record.values)} fields, the header has {len(header)}: is there a comma "
-            "in a name? put such a field in quotes"
+            (
+                None,
+                pick(
+                    lang,
+                    f"这一行有{len(record.values)}个字段，表头只有{len(header)}列："
+                    "名称中是否有逗号？请用引号括起这样的字段",
+                    f"{len(record.values)} fields, the header has {len(header)}: is there a "
+                    "comma in a name? put such a field in quotes",
+                ),
+            )
         )
     for index, raw in enumerate(record.values):
         key = header[index] if index < len(header) else None
@@ -722,17 +953,59 @@ def _check_fields(
             if value and not named and workbook:
                 unnamed.setdefault(index, record.line)
             elif value and not named and index < len(header):
-                problems.append(f"a value in column {index + 1}, which the header does not name")
+                problems.append(
+                    (
+                        None,
+                        pick(
+                            lang,
+                            f"第{index + 1}列有数据，但表头没有写明这一列",
+                            f"a value in column {index + 1}, which the header does not name",
+                        ),
+                    )
+                )
             continue
-        where = f"{key} (cell {_column_name(index, True)}{record.line})" if workbook else key
+        cell = f"{_column_name(index, True)}{record.line}"
+        if lang == "zh":
+            where = f"“{names[index]}”" + (f"（单元格 {cell}）" if workbook else "")
+        else:
+            where = f"{key} (cell {cell})" if workbook else key
         if index in record.cell_problems:
-            problems.append(f"{key} {record.cell_problems[index]}")
+            named = f"“{names[index]}”" if lang == "zh" else f"{key} "
+            problems.append((key, f"{named}{record.cell_problems[index]}"))
             continue
         if len(value) > MAX_FIELD:
-            problems.append(f"{where} has {len(value):,} characters; at most {MAX_FIELD}")
+            problems.append(
+                (
+                    key,
+                    pick(
+                        lang,
+                        f"{where}有{len(value):,}个字符，最多{MAX_FIELD}个",
+                        f"{where} has {len(value):,} characters; at most {MAX_FIELD}",
+                    ),
+                )
+            )
         if "\n" in value or "\r" in value:
-            problems.append(f"{where} holds a line break; put the text on one line")
+            problems.append(
+                (
+                    key,
+                    pick(
+                        lang,
+                        f"{where}中有换行，请写在一行内",
+                        f"{where} holds a line break; put the text on one line",
+                    ),
+                )
+            )
         control = _CONTROL.search(value)
         if control:
-            problems.append(f"{where} holds the control character U+{ord(control.group()):04X}")
+            code = f"U+{ord(control.group()):04X}"
+            problems.append(
+                (
+                    key,
+                    pick(
+                        lang,
+                        f"{where}中有控制字符 {code}",
+                        f"{where} holds the control character {code}",
+                    ),
+                )
+            )
     return problems

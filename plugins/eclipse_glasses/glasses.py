@@ -20,7 +20,13 @@ from kexie_events.fields import TableReader, suggest
 from kexie_events.i18n import pick
 from kexie_events.model import Event
 from kexie_events.store import EventStore, now
-from kexie_events.table_import import Column, ImportRefused, is_workbook, read_table
+from kexie_events.table_import import (
+    Column,
+    ImportProblem,
+    ImportRefused,
+    is_workbook,
+    read_table,
+)
 from kexie_events.xlsx_export import workbook_bytes
 from kexie_plugins.eclipse_glasses import ledger
 
@@ -99,33 +105,45 @@ class AllocationsFile:
     notes: tuple[str, ...] = ()
 
 
-def read_allocations(path: Path, *, sheet: str | None = None) -> AllocationsFile:
+def read_allocations(path: Path, *, sheet: str | None = None, lang: str = "en") -> AllocationsFile:
     """Units from a CSV or workbook (name, contact, phone, pairs, or 单位名称, 联系人, 电话,
     数量), read strictly (see :mod:`kexie_events.table_import`); every bad row is reported with
-    its line. A phone column is added to the contact (``王老师 13910002000``)."""
+    its line, in ``lang``. A phone column is added to the contact (``王老师 13910002000``)."""
     if not path.exists():
-        return AllocationsFile((), (f"{path}: no such file",), ())
+        missing = ImportProblem(path, None, pick(lang, "没有这个文件", "no such file"))
+        return AllocationsFile((), (missing,), ())
     table = read_table(
         path,
         columns=ALLOCATION_COLUMNS,
         required=("name", "pairs"),
         unique=("name",),
         sheet=sheet,
+        lang=lang,
     )
     units, problems = [], list(table.problems)
     for row in table.rows:
         name, raw = row.values["name"], row.values["pairs"]
         contact = " ".join(v for v in (row.values["contact"], row.values["phone"]) if v)
         if not name:
-            problems.append(table.at(row.line, "the unit's name is empty"))
+            empty = pick(lang, "单位名称是空的", "the unit's name is empty")
+            problems.append(table.at(row.line, empty, "name"))
+        elif not raw:
+            empty = pick(lang, f"“{name}”没有填写数量", f"pairs for {name!r} are missing")
+            problems.append(table.at(row.line, empty, "pairs"))
         elif not re.fullmatch(r"[0-9]+", raw):
-            problems.append(
-                table.at(row.line, f"pairs for {name!r} must be a whole number, got {raw!r}")
+            not_whole = pick(
+                lang,
+                f"“{name}”的数量应为整数，这里是“{raw}”",
+                f"pairs for {name!r} must be a whole number, got {raw!r}",
             )
+            problems.append(table.at(row.line, not_whole, "pairs"))
         elif int(raw) > MAX_PAIRS:
-            problems.append(
-                table.at(row.line, f"pairs for {name!r}: {raw} is more than {MAX_PAIRS:,}")
+            too_many = pick(
+                lang,
+                f"“{name}”的数量{raw}超过了{MAX_PAIRS:,}",
+                f"pairs for {name!r}: {raw} is more than {MAX_PAIRS:,}",
             )
+            problems.append(table.at(row.line, too_many, "pairs"))
         else:
             units.append(Allocation(row.line, name, contact, int(raw)))
     return AllocationsFile(tuple(units), tuple(problems), table.warnings, table.notes)
@@ -204,20 +222,22 @@ def allocation_problems(plan: GlassesPlan) -> list[Problem]:
 
 
 def import_allocations(
-    event: Event, plan: GlassesPlan, source: Path, *, sheet: str | None = None
+    event: Event, plan: GlassesPlan, source: Path, *, sheet: str | None = None, lang: str = "en"
 ) -> tuple[AllocationsFile, bool]:
     """Check a file of units and make it the event's allocations, all or nothing.
 
     A file of the kind the event's file is (CSV, or a workbook's first sheet) is copied as it
     is; otherwise its units are written in that kind, with the columns name, contact, pairs.
     Returns what was read and whether the event's file changed (importing the file that is
-    already the event's changes nothing).
+    already the event's changes nothing). What is wrong with the file is said in ``lang``.
     """
-    found = read_allocations(source, sheet=sheet)
+    found = read_allocations(source, sheet=sheet, lang=lang)
     if found.problems:
         raise ImportRefused(found.problems)
     if not found.units:
-        raise UsageError(f"{source}: no units in the file")
+        raise ImportRefused(
+            [ImportProblem(source, None, pick(lang, "文件中没有单位", "no units in the file"))]
+        )
     target = event.folder / plan.allocations_file
     if is_workbook(source) == is_workbook(target) and sheet is None:
         data = source.read_bytes()

@@ -9,9 +9,16 @@ from sqlalchemy.engine import Connection
 
 from kexie_events.errors import KexieError, UsageError
 from kexie_events.fields import suggest
+from kexie_events.i18n import pick
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.store import EventStore, now
-from kexie_events.table_import import Column, ImportRefused, header_key, read_table
+from kexie_events.table_import import (
+    Column,
+    ImportProblem,
+    ImportRefused,
+    header_key,
+    read_table,
+)
 from kexie_plugins.qr_checkin import ledger
 from kexie_plugins.qr_checkin.codes import Signer, Verifier, load_or_create_signer
 
@@ -144,15 +151,19 @@ class Registrations:
     notes: tuple[str, ...] = ()
 
 
-def read_registrations(event: Event, path: Path, *, sheet: str | None = None) -> Registrations:
+def read_registrations(
+    event: Event, path: Path, *, sheet: str | None = None, lang: str = "en"
+) -> Registrations:
     """Read a registration CSV or workbook (name, phone, audience, site, or 姓名, 手机, 人群,
-    场地); ``ImportRefused`` lists every problem with its line (see
+    场地); ``ImportRefused`` lists every problem with its line, in ``lang`` (see
     :mod:`kexie_events.table_import`).
 
     An audience may be written by its id or its Chinese name (``未成年人``), a site by its id or
     its name.
     """
-    table = read_table(path, columns=REGISTRATION_COLUMNS, required=("name",), sheet=sheet)
+    table = read_table(
+        path, columns=REGISTRATION_COLUMNS, required=("name",), sheet=sheet, lang=lang
+    )
     problems = list(table.problems)
     # Sites by id or name, audiences by id or Chinese name, compared as header names are.
     sites = {header_key(s.name): s.id for s in event.sites}
@@ -164,40 +175,50 @@ def read_registrations(event: Event, path: Path, *, sheet: str | None = None) ->
         name, phone = row.values["name"], row.values["phone"] or None
         site, audience = row.values["site"] or None, row.values["audience"] or None
         if not name:
-            problems.append(table.at(row.line, "name is empty"))
+            problems.append(table.at(row.line, pick(lang, "姓名是空的", "name is empty"), "name"))
         if site and header_key(site) not in sites:
             names = [*(s.id for s in event.sites), *(s.name for s in event.sites)]
-            problems.append(table.at(row.line, f"no site {site!r}{suggest(site, names)}"))
+            no_site = pick(
+                lang,
+                f"没有场地“{site}”；场地有：{'、'.join(s.name for s in event.sites)}",
+                f"no site {site!r}{suggest(site, names)}",
+            )
+            problems.append(table.at(row.line, no_site, "site"))
         elif site:
             site = sites[header_key(site)]
         if audience and header_key(audience) not in audiences:
-            problems.append(
-                table.at(
-                    row.line,
-                    f"audience {audience!r} is not one of {', '.join(AUDIENCES)} "
-                    f"({'/'.join(AUDIENCE_NAMES)})"
-                    f"{suggest(audience, [*AUDIENCES, *AUDIENCE_NAMES])}",
-                )
+            unknown = pick(
+                lang,
+                f"人群“{audience}”不是以下之一：{'、'.join(AUDIENCE_NAMES)}",
+                f"audience {audience!r} is not one of {', '.join(AUDIENCES)} "
+                f"({'/'.join(AUDIENCE_NAMES)})"
+                f"{suggest(audience, [*AUDIENCES, *AUDIENCE_NAMES])}",
             )
+            problems.append(table.at(row.line, unknown, "audience"))
         elif audience:
             audience = audiences[header_key(audience)]
         person = {"name": name, "phone": phone, "site": site, "audience": audience}
         if _identity(person) in seen:  # the same person, written once by id, once by name
             first = seen[_identity(person)]
-            twice = f"{name!r} is listed twice (first on {table.row_word} {first})"
-            problems.append(table.at(row.line, twice))
+            twice = pick(
+                lang,
+                f"“{name}”重复出现（首次出现在{table.row_text(first)}）",
+                f"{name!r} is listed twice (first on {table.row_word} {first})",
+            )
+            problems.append(table.at(row.line, twice, "name"))
         seen.setdefault(_identity(person), row.line)
         people.append(person)
         lines.append(row.line)
     if problems:
         raise ImportRefused(problems)
     if not people:
-        raise UsageError(f"{path}: no registrations in the file")
+        empty = pick(lang, "文件中没有报名记录", "no registrations in the file")
+        raise ImportRefused([ImportProblem(path, None, empty)])
     return Registrations(path, tuple(people), tuple(lines), table.warnings, table.notes)
 
 
 def import_registrations(
-    event: Event, store: EventStore, registrations: Registrations, *, by: str
+    event: Event, store: EventStore, registrations: Registrations, *, by: str, lang: str = "en"
 ) -> range:
     """Issue one ticket per registration, in one transaction; none at all when any of them
     was imported before (the same name, phone, audience and site as an existing ticket)."""
@@ -205,8 +226,16 @@ def import_registrations(
     with store.transaction() as db:
         existing = ledger.registered_people(db)
         problems = [
-            f"{registrations.path}:{line}: {person['name']!r} was imported before "
-            f"(ticket {existing[_identity(person)]:06d})"
+            ImportProblem(
+                registrations.path,
+                line,
+                pick(
+                    lang,
+                    f"“{person['name']}”已经导入过（票号{existing[_identity(person)]:06d}）",
+                    f"{person['name']!r} was imported before "
+                    f"(ticket {existing[_identity(person)]:06d})",
+                ),
+            )
             for line, person in zip(registrations.lines, registrations.people, strict=True)
             if _identity(person) in existing
         ]
