@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from kexie_events import __version__
+from kexie_events.console.commands import organizers
 from kexie_events.errors import EventFileError, KexieError
 from kexie_events.plugin_cli import (
     DefaultCommandGroup,
@@ -492,8 +493,6 @@ def volunteers_list(ctx, directory: Path) -> None:
         for volunteer in logins.active(store):
             click.echo(f"{volunteer.name}  {volunteer.role}  {volunteer.gate or ''}")
 
-
-from kexie_events.console.commands import organizers  # noqa: E402  (light: click only)
 
 cli.add_command(organizers)
 

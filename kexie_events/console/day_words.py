@@ -10,9 +10,6 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "nav": "活动页面",
         "home": "活动控制台",
-        "kit_nav": "资料包",
-        "onsite_nav": "活动当天",
-        "report_nav": "总结报告",
         "rollup_nav": "年度汇总",
         "details": "详细说明",
         "event_broken_title": "活动文件有错误",
@@ -181,9 +178,6 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "nav": "Event pages",
         "home": "Event console",
-        "kit_nav": "Kit",
-        "onsite_nav": "On the day",
-        "report_nav": "Report",
         "rollup_nav": "Year roll-up",
         "details": "Details",
         "event_broken_title": "The event file has errors",

@@ -268,6 +268,7 @@ class _Pages:
         return {
             "base": console_path(event_id),
             "event_title": event.title,
+            "event_plugins": tuple(event.plugins),
             "current": "kit",
             "build": build,
             "started": when(build.started_at, lang, event.tz) if build else "",
@@ -286,7 +287,13 @@ class _Pages:
         values = self._kit_values(
             request, event, organiser.lang, already="already" in request.query_params
         )
-        return page("docs/kit.html", organiser.lang, csrf=csrf_token(request), **values)
+        return page(
+            "docs/kit.html",
+            organiser.lang,
+            csrf=csrf_token(request),
+            organiser=organiser_of(request),
+            **values,
+        )
 
     async def start_kit(self, request: Request) -> Response:
         organiser = organiser_of(request)
@@ -369,6 +376,7 @@ class _Pages:
         return {
             "base": console_path(event_id),
             "event_title": event.title,
+            "event_plugins": tuple(event.plugins),
             "current": "report",
             "report": report_state(folder, lang, event.tz),
             "error": None,
@@ -384,7 +392,13 @@ class _Pages:
         except (NoSuchEvent, EventFileError) as error:
             return unavailable(organiser.lang, event_id, error, "report")
         values = self._report_values(event, organiser.lang, event_id)
-        return page("docs/report.html", organiser.lang, csrf=csrf_token(request), **values)
+        return page(
+            "docs/report.html",
+            organiser.lang,
+            csrf=csrf_token(request),
+            organiser=organiser_of(request),
+            **values,
+        )
 
     async def build_report(self, request: Request) -> Response:
         organiser = organiser_of(request)
@@ -410,7 +424,14 @@ class _Pages:
                 detail=str(error),
                 problems=problem_lines(getattr(error, "problems", ()), organiser.lang),
             )
-            return page("docs/report.html", organiser.lang, 422, csrf=csrf_token(request), **values)
+            return page(
+                "docs/report.html",
+                organiser.lang,
+                422,
+                csrf=csrf_token(request),
+                organiser=organiser_of(request),
+                **values,
+            )
         return RedirectResponse(console_path(event_id, "report"), status_code=303)
 
     def _report_lock(self, event_id: str) -> threading.Lock:

@@ -346,6 +346,7 @@ class _Pages:
         return {
             "base": console_path(event_id),
             "event_title": event.title,
+            "event_plugins": tuple(event.plugins),
             "current": "onsite",
             "volunteer_url": f"{prefix}/",
             "board_url": f"{prefix}/board",
@@ -403,7 +404,14 @@ class _Pages:
             values = await run_in_threadpool(self._gather, event_id, lang, changes)
         except (NoSuchEvent, EventFileError) as error:
             return unavailable(lang, event_id, error, "onsite")
-        return page("onsite/onsite.html", lang, status, csrf=csrf_token(request), **values)
+        return page(
+            "onsite/onsite.html",
+            lang,
+            status,
+            csrf=csrf_token(request),
+            organiser=organiser_of(request),
+            **values,
+        )
 
     async def onsite_page(self, request: Request) -> Response:
         lang = organiser_of(request).lang

@@ -53,11 +53,6 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         # every page of an event
         "event_pages": "活动的页面",
-        "nav_lifecycle": "阶段",
-        "nav_checklists": "应急检查",
-        "nav_glasses": "观测镜",
-        "nav_tickets": "门票",
-        "nav_volunteers": "志愿者",
         "back_to_event": "返回活动页面",
         "action": "操作",
         "by": "操作人",
@@ -253,11 +248,6 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         # every page of an event
         "event_pages": "The event's pages",
-        "nav_lifecycle": "Phases",
-        "nav_checklists": "Checklist",
-        "nav_glasses": "Glasses",
-        "nav_tickets": "Tickets",
-        "nav_volunteers": "Volunteers",
         "back_to_event": "Back to the event",
         "action": "Action",
         "by": "By",

@@ -89,6 +89,17 @@ WORDS: dict[str, dict[str, str]] = {
         "level_info": "提示",
         "level_warning": "注意",
         "back_home": "返回活动一览",
+        "event_pages": "本活动的页面",
+        "nav_overview": "概况",
+        "nav_edit": "修改活动",
+        "nav_lifecycle": "阶段",
+        "nav_checklists": "应急检查",
+        "nav_glasses": "观测镜",
+        "nav_tickets": "门票",
+        "nav_volunteers": "志愿者",
+        "nav_kit": "资料包",
+        "nav_onsite": "活动当天",
+        "nav_report": "总结报告",
         "no_such_page_title": "没有这个页面",
         "no_such_page": "这个地址上没有页面，请检查地址，或从活动控制台进入。",
         "no_such_event": "没有这个活动。",
@@ -186,6 +197,17 @@ WORDS: dict[str, dict[str, str]] = {
         "level_info": "Note",
         "level_warning": "Attention",
         "back_home": "Back to the events",
+        "event_pages": "This event's pages",
+        "nav_overview": "Overview",
+        "nav_edit": "Edit",
+        "nav_lifecycle": "Phases",
+        "nav_checklists": "Checklist",
+        "nav_glasses": "Glasses",
+        "nav_tickets": "Tickets",
+        "nav_volunteers": "Volunteers",
+        "nav_kit": "Kit",
+        "nav_onsite": "On the day",
+        "nav_report": "Report",
         "no_such_page_title": "No such page",
         "no_such_page": "There is no page at this address. Check it, or start from the console.",
         "no_such_event": "There is no such event.",
@@ -200,18 +222,37 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: The pages of one event, in the order the organiser's work goes, with the plugin each needs
+#: (``None``: every event has it). Every page of an event shows them (``_event_nav.html``).
+EVENT_PAGES = (
+    ("overview", "", None),
+    ("edit", "edit/", None),
+    ("lifecycle", "lifecycle", None),
+    ("checklists", "checklists", "emergency-plan"),
+    ("glasses", "glasses", "eclipse-glasses"),
+    ("tickets", "tickets", "qr-checkin"),
+    ("volunteers", "volunteers", None),
+    ("kit", "kit", None),
+    ("onsite", "onsite", None),
+    ("report", "report", None),
+)
+
+
 @functools.cache
 def environment():
-    """The Jinja2 environment of the console's templates (autoescaped)."""
+    """The Jinja2 environment of the console's templates (autoescaped; made once, so each
+    template is compiled once)."""
     import jinja2
 
-    return jinja2.Environment(
+    made = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    made.globals["EVENT_PAGES"] = EVENT_PAGES
+    return made
 
 
 def render(template: str, lang: str, **values) -> str:

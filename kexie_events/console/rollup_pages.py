@@ -334,7 +334,14 @@ class _Pages:
 
 
 def _page(request: Request, organiser: Organiser, values: dict, status: int = 200) -> Response:
-    return page("docs/rollup.html", organiser.lang, status, csrf=csrf_token(request), **values)
+    return page(
+        "docs/rollup.html",
+        organiser.lang,
+        status,
+        csrf=csrf_token(request),
+        organiser=organiser_of(request),
+        **values,
+    )
 
 
 def routes(root: Root, plugins: Plugins) -> list[Route]:
