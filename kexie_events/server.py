@@ -40,7 +40,7 @@ from kexie_events.console.root import EVENTS_PATH, Root, event_path
 from kexie_events.errors import EventFileError, KexieError, LocatedProblem
 from kexie_events.eventfile import EVENT_FILE
 from kexie_events.plugins import Plugins
-from kexie_events.web import WebContext, create_app
+from kexie_events.web import SecurityHeaders, WebContext, create_app
 
 #: A failed build is tried again at the next request this long after it failed, even when
 #: ``event.toml`` has not changed (a database that was down may be up again).
@@ -382,6 +382,21 @@ def problem_text(problem: LocatedProblem, lang: str) -> str:
 #: The console's stylesheet and scripts.
 CONSOLE_STATIC = Path(__file__).parent / "console" / "static"
 
+#: The console's pages are served with this policy: their styles and scripts come from
+#: ``/console/static/`` only (no inline script or style, no other host), so text an event
+#: file or an upload carries cannot run in an organiser's session. A page that sets its own
+#: policy (a kit document opened in the browser: sandboxed) keeps it.
+CONSOLE_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
 
 def root_app(
     root: Root,
@@ -429,7 +444,10 @@ def root_app(
             *console_routes,
             Mount(STATIC_PREFIX.rstrip("/"), app=StaticFiles(directory=str(CONSOLE_STATIC))),
         ],
-        middleware=[Middleware(ConsoleAuth, accounts=accounts)],
+        middleware=[
+            Middleware(SecurityHeaders, headers=CONSOLE_HEADERS),
+            Middleware(ConsoleAuth, accounts=accounts),
+        ],
     )
     console.state.event_apps = apps
     console.state.accounts = accounts

@@ -457,10 +457,12 @@ async def _crash(request: Request, error: Exception) -> JSONResponse:
 
 
 class SecurityHeaders:
-    """Adds :data:`SECURITY_HEADERS` to every response (pure ASGI, no body buffering)."""
+    """Adds ``headers`` (by default :data:`SECURITY_HEADERS`) to every response that does not
+    set them itself (pure ASGI, no body buffering)."""
 
-    def __init__(self, app):
+    def __init__(self, app, headers: tuple[tuple[bytes, bytes], ...] = SECURITY_HEADERS):
         self.app = app
+        self.headers = headers
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -468,7 +470,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", ()), *SECURITY_HEADERS]}
+                own = message.get("headers", ())
+                named = {name.lower() for name, _value in own}
+                added = [header for header in self.headers if header[0] not in named]
+                message = {**message, "headers": [*own, *added]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -109,6 +109,27 @@ def test_the_console_lists_only_the_events_an_organiser_may_see(year, serve):
     assert serve(year).get("/console/").status_code == 401  # nobody logged in
 
 
+def test_console_pages_allow_only_their_own_scripts_and_styles(year, serve, run):
+    """Text from an event file or an upload cannot run in an organiser's session: the console
+    refuses inline script and style, and a kit document keeps its own sandboxed policy."""
+    client = logged_in(serve(year), year, "县科协办公室", role="admin")
+
+    def console(event_id: str, page: str = "") -> str:
+        return f"/console/events/{quote(event_id, safe='')}/{page}"
+
+    for path in ("/console/", console(GREEN), console(GREEN, "kit"), console(HILL, "edit/file")):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        policy = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy, path
+        assert "unsafe-inline" not in policy and "<style" not in answer.text, path
+        assert answer.headers["x-frame-options"] == "DENY"
+    assert run("kit", year / GREEN).exit_code == 0
+    document = client.get(console(GREEN, "kit/files/index.html"))
+    assert document.status_code == 200
+    assert "sandbox" in document.headers["content-security-policy"]
+
+
 def test_an_event_page_shows_its_facts_and_links_to_its_own_pages(year, serve):
     admin = logged_in(serve(year), year, "王芳", role="admin")
     page = admin.get(f"/console/events/{quote(HILL)}/")
