@@ -15,6 +15,7 @@ connection settings, and what the drivers' errors mean. SQL itself is written on
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import sqlite3
@@ -100,11 +101,16 @@ def schema_name(text: str) -> str:
     """A PostgreSQL schema name made from an event's folder name or ``[store] schema``.
 
     Lower-case letters, digits and ``_``, at most 63 characters, not starting with ``pg_``;
-    ``绿水乡 science-day 2027`` and ``science_day_2027`` stay recognisable.
+    ``science-day 2027`` stays recognisable. A name with letters that are not ASCII
+    (``绿水乡科普日``, ``青山镇日食观测``) loses them, so it ends with a short hash of the whole
+    name: two townships' events never share a schema.
     """
     name = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_")
     if not name or name[0].isdigit() or name.startswith("pg_"):
         name = f"event_{name}"
+    if not text.isascii():
+        digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+        return f"{name[:52].rstrip('_')}_{digest}"
     return name[:63]
 
 

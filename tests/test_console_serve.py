@@ -40,7 +40,8 @@ def year(tmp_path, plugins, run):
     create(find(plugins, "science-day"), root / GREEN, "zh")
     create(find(plugins, "solar-eclipse-observation"), root / HILL, "zh")
     for event in (GREEN, HILL):
-        assert run("tickets", "issue", root / event, "--count", "3").exit_code == 0
+        issued = run("tickets", "issue", root / event, "--count", "3")
+        assert issued.exit_code == 0, issued.output
     return root
 
 

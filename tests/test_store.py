@@ -221,7 +221,11 @@ def test_tables_of_a_plugin_not_installed_are_left_alone(tmp_path):
 def test_schema_names_are_safe_and_recognisable():
     assert database.schema_name("Science-Day 2027") == "science_day_2027"
     assert database.schema_name("2027-science-day") == "event_2027_science_day"
-    assert database.schema_name("绿水乡") == "event_"
+    # Chinese names keep a hash of themselves: two townships' events never share a schema.
+    green, hill = database.schema_name("绿水乡科普日"), database.schema_name("青山镇日食观测")
+    assert green.startswith("event_") and hill.startswith("event_") and green != hill
+    assert database.schema_name("绿水乡 science-day") != database.schema_name("青山镇 science-day")
+    assert len(database.schema_name("绿" * 100 + "x" * 100)) <= 63
     assert database.schema_name("pg_catalog") == "event_pg_catalog"
     assert len(database.schema_name("x" * 100)) == 63
 
