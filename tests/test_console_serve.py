@@ -131,6 +131,14 @@ def test_console_pages_allow_only_their_own_scripts_and_styles(year, serve, run)
     assert "sandbox" in document.headers["content-security-policy"]
 
 
+def test_the_home_leads_to_a_new_event_and_the_roll_up(year, serve):
+    client = logged_in(serve(year), year, "县科协办公室", role="admin")
+    home = client.get("/console/").text
+    assert 'href="/console/new"' in home and "新建活动" in home
+    assert 'href="/console/rollup"' in home and "年度汇总" in home
+    assert client.get("/console/new").status_code == 200
+
+
 def test_an_event_page_shows_its_facts_and_links_to_its_own_pages(year, serve):
     admin = logged_in(serve(year), year, "王芳", role="admin")
     page = admin.get(f"/console/events/{quote(HILL)}/")
