@@ -291,7 +291,7 @@ class _Pages:
             "docs/kit.html",
             organiser.lang,
             csrf=csrf_token(request),
-            organiser=organiser_of(request),
+            organiser=organiser,
             **values,
         )
 
@@ -396,7 +396,7 @@ class _Pages:
             "docs/report.html",
             organiser.lang,
             csrf=csrf_token(request),
-            organiser=organiser_of(request),
+            organiser=organiser,
             **values,
         )
 
@@ -429,7 +429,7 @@ class _Pages:
                 organiser.lang,
                 422,
                 csrf=csrf_token(request),
-                organiser=organiser_of(request),
+                organiser=organiser,
                 **values,
             )
         return RedirectResponse(console_path(event_id, "report"), status_code=303)

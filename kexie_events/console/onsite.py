@@ -398,7 +398,8 @@ class _Pages:
         return values
 
     async def _page(self, request: Request, status: int = 200, **changes) -> Response:
-        lang = organiser_of(request).lang
+        organiser = organiser_of(request)
+        lang = organiser.lang
         event_id = request.path_params["event_id"]
         try:
             values = await run_in_threadpool(self._gather, event_id, lang, changes)
@@ -409,7 +410,7 @@ class _Pages:
             lang,
             status,
             csrf=csrf_token(request),
-            organiser=organiser_of(request),
+            organiser=organiser,
             **values,
         )
 

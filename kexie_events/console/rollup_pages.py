@@ -339,7 +339,7 @@ def _page(request: Request, organiser: Organiser, values: dict, status: int = 20
         organiser.lang,
         status,
         csrf=csrf_token(request),
-        organiser=organiser_of(request),
+        organiser=organiser,
         **values,
     )
 
