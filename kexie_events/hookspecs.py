@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Attendance,
         Blocker,
         BoardTile,
+        Certificate,
         Document,
         EventTemplate,
         KitFile,
@@ -354,4 +355,22 @@ def kexie_notify(event: Event, config: Any, person: Person, message: Message) ->
         to them only).
     :return: the name of your channel (``"sms"``) when you sent it; ``None`` when it is not
         for you (no address, not configured).
+    """
+
+
+@hookspec
+def kexie_certificates(event: Event, config: Any, store: EventStore) -> Iterable[Certificate]:
+    """Grant certificates: volunteer service, contest awards, training completion.
+
+    Return one ``Certificate`` record per person (or team) and thing certified, with its words
+    in the event's language, built from the store and the event file only (a quiz plugin
+    grants training certificates to those who passed; a contest plugin its awards). The
+    ``certificates`` plugin prints them as A4 pages in the kit (HTML and Word), each with a QR
+    code signed by the event's key, and verifies those codes offline. Keep ``key`` stable: a
+    rebuild must give the same certificate the same code.
+
+    :param event: the loaded event.
+    :param config: the plugin's own section as its ``kexie_config_section`` parser
+        returned it (``None`` if it declares none).
+    :param store: the event's store.
     """

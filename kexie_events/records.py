@@ -425,3 +425,36 @@ class PublicNote:
     text: str
     order: int = 100
     plugin: str = ""
+
+
+@frozen
+class Certificate:
+    """A certificate a plugin grants to one person: the ``certificates`` plugin prints and signs it.
+
+    The certificates plugin turns every record into an A4 page (HTML and Word) carrying a QR
+    code signed with the event's key; ``kexie certificates verify CODE`` later says whether a
+    code is genuine and what it certifies. Everything printed comes from these fields, in the
+    event's language, so a plugin decides the words and the certificates plugin the form.
+
+    Attributes:
+        kind: what is certified: ``volunteer-service``, ``contest-award`` or ``training``
+            (a plugin may add its own, URL-safe).
+        key: the certificate's identity within the plugin, stable across rebuilds (e.g.
+            ``volunteer:张三`` or ``entry:C-017``); with the plugin's name and ``kind`` it
+            names exactly one certificate of the event.
+        holder: the person's name as printed (for a team, the names joined as printed).
+        title: the heading, e.g. "志愿服务证书" or "Certificate of Volunteer Service".
+        text: the certifying sentence(s), complete, e.g. "于2026年8月12日……志愿服务，累计8.5小时。"
+        issued: the date printed and signed.
+        details: label → value lines the verification page shows (hours, award, score), in
+            the event's language; they are part of what the signature covers.
+    """
+
+    kind: str
+    key: str
+    holder: str
+    title: str
+    text: str
+    issued: dt.date
+    details: tuple[tuple[str, str], ...] = ()
+    plugin: str = ""
