@@ -118,6 +118,24 @@ def copy_tree(source: Path, target: Path) -> Path:
     return target
 
 
+def console_login(app, accounts, name: str, page: str = "/console/", **account):
+    """A browser logged in to the console of ``app`` as ``name`` (an account added with
+    ``account``: ``role``, ``events``), and the CSRF token of its session, read from ``page``.
+    """
+    from starlette.testclient import TestClient
+
+    link = accounts.add(name, by="县科协", **account)
+    browser = TestClient(app, follow_redirects=False)
+    answer = browser.post("/console/login", data={"token": link.token})
+    assert answer.status_code == 303, answer.text
+    return browser, csrf_in(browser.get(page).text)
+
+
+def csrf_in(page: str) -> str:
+    """The CSRF token a console page's forms carry."""
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     import socket

@@ -28,6 +28,8 @@ from kexie_events.console.auth import (
 )
 from kexie_events.templates import create, find
 
+from conftest import console_login, csrf_in
+
 GREEN, HILL = "绿水乡科普日", "青山镇日食观测"
 
 
@@ -98,16 +100,11 @@ def client(app, base_url: str = "http://testserver") -> TestClient:
 
 def logged_in(app, accounts, name: str, **add) -> tuple[TestClient, str]:
     """A browser logged in as ``name`` (a new account), and its CSRF token."""
-    link = accounts.add(name, by="县科协", **add)
-    browser = client(app)
-    answer = browser.post("/console/login", data={"token": link.token})
-    assert answer.status_code == 303, answer.text
-    return browser, csrf_of(browser)
+    return console_login(app, accounts, name, **add)
 
 
 def csrf_of(browser: TestClient) -> str:
-    page = browser.get("/console/").text
-    return page.split('name="csrf" value="')[1].split('"')[0]
+    return csrf_in(browser.get("/console/").text)
 
 
 def test_an_organiser_logs_in_from_the_link(app, accounts):

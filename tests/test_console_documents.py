@@ -29,7 +29,7 @@ from kexie_events.output import files_under
 from kexie_events.records import KitFile
 from kexie_events.templates import create, find
 
-from conftest import event_store
+from conftest import console_login, event_store
 
 GREEN, HILL = "绿水乡科普日", "青山镇日食观测"
 KIT = f"/console/events/{quote(GREEN)}/kit"
@@ -88,11 +88,7 @@ def app(year, plugins, accounts, builds):
 
 def logged_in(app, accounts, name: str, **add) -> tuple[TestClient, str]:
     """A browser logged in as ``name`` (a new account), and its CSRF token."""
-    link = accounts.add(name, by="县科协", **add)
-    browser = TestClient(app, follow_redirects=False)
-    assert browser.post("/console/login", data={"token": link.token}).status_code == 303
-    page = browser.get("/console/rollup").text
-    return browser, page.split('name="csrf" value="')[1].split('"')[0]
+    return console_login(app, accounts, name, "/console/rollup", **add)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from kexie_events.console.root import Root
 from kexie_events.eventfile import load_event
 from kexie_events.templates import create, find
 
-from conftest import event_store
+from conftest import console_login, event_store
 
 GREEN, HILL = "绿水乡科普日", "青山镇日食观测"
 
@@ -75,9 +75,7 @@ def app(year, plugins, accounts, reloads):
 
 
 def logged_in(app, accounts, name: str, **account) -> TestClient:
-    link = accounts.add(name, by="县科协", **account)
-    browser = TestClient(app, follow_redirects=False)
-    assert browser.post("/console/login", data={"token": link.token}).status_code == 303
+    browser, _csrf = console_login(app, accounts, name, "/console/new", **account)
     return browser
 
 

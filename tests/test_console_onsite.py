@@ -26,7 +26,7 @@ from kexie_events.templates import create, find
 from kexie_plugins.emergency_plan.ledger import incidents
 from kexie_plugins.qr_checkin.web import live_counts
 
-from conftest import event_store
+from conftest import console_login, csrf_in, event_store
 
 GREEN, HILL = "绿水乡日食观测", "青山镇科普日"
 ONSITE = f"/console/events/{quote(GREEN)}/onsite"
@@ -66,14 +66,7 @@ def app(year, plugins, accounts):
 
 def logged_in(app, accounts, name: str, page: str = ONSITE, **add) -> tuple[TestClient, str]:
     """A browser logged in as ``name`` (a new account), and its CSRF token (from ``page``)."""
-    link = accounts.add(name, by="县科协", **add)
-    browser = TestClient(app, follow_redirects=False)
-    assert browser.post("/console/login", data={"token": link.token}).status_code == 303
-    return browser, csrf_of(browser.get(page).text)
-
-
-def csrf_of(page: str) -> str:
-    return page.split('name="csrf" value="')[1].split('"')[0]
+    return console_login(app, accounts, name, page, **add)
 
 
 @pytest.fixture
@@ -246,7 +239,7 @@ def test_an_event_without_an_emergency_plan_logs_no_incidents(tmp_path):
         assert 'action="' + base + '/incidents"' not in page
         answer = browser.post(
             f"{base}/incidents",
-            data={"csrf": csrf_of(page), "type": "heat", "at": f"{DAY}T10:00", "what": "x"},
+            data={"csrf": csrf_in(page), "type": "heat", "at": f"{DAY}T10:00", "what": "x"},
         )
     assert answer.status_code == 422
     assert "本活动没有启用应急预案" in answer.text

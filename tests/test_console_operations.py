@@ -20,9 +20,10 @@ from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
 from kexie_events import lifecycle, volunteers
-from kexie_events.console import operations
 from kexie_events.console.accounts import open_accounts
 from kexie_events.console.auth import ConsoleAuth, console_auth_routes
+from kexie_events.console.root import Root
+from kexie_events.console.routes import console_pages
 from kexie_events.eventfile import load_event
 from kexie_events.store import open_event_store
 from kexie_events.templates import create, find
@@ -30,6 +31,8 @@ from kexie_events.web import create_app
 from kexie_plugins.emergency_plan.ledger import latest_ticks
 from kexie_plugins.qr_checkin import ledger
 from kexie_plugins.qr_checkin.tickets import listing
+
+from conftest import console_login
 
 HILL, GREEN = "青山镇日食观测", "绿水乡科普日"
 HILL_PAGES = f"/console/events/{quote(HILL)}"
@@ -63,7 +66,7 @@ class Reloads:
 @pytest.fixture
 def app(year, accounts, plugins):
     app = Starlette(
-        routes=[*console_auth_routes(accounts), *operations.routes(year, plugins)],
+        routes=[*console_auth_routes(accounts), *console_pages(Root.at(year), plugins)],
         middleware=[Middleware(ConsoleAuth, accounts=accounts)],
     )
     app.state.event_apps = Reloads()
@@ -72,11 +75,8 @@ def app(year, accounts, plugins):
 
 def logged_in(app, accounts, name: str, events=(HILL,)) -> tuple[TestClient, str]:
     """A browser logged in as ``name``, given ``events``, and its CSRF token."""
-    link = accounts.add(name, events=list(events), by="县科协")
-    browser = TestClient(app, follow_redirects=False)
-    assert browser.post("/console/login", data={"token": link.token}).status_code == 303
-    page = browser.get(f"/console/events/{quote(events[0])}/lifecycle")
-    return browser, page.text.split('name="csrf" value="')[1].split('"')[0]
+    page = f"/console/events/{quote(events[0])}/lifecycle"
+    return console_login(app, accounts, name, page, events=list(events))
 
 
 @pytest.fixture
@@ -470,7 +470,7 @@ def test_a_single_event_folder_gives_links_to_the_top_of_the_server(tmp_path, pl
     create(find(plugins, "science-day"), folder, "en")
     with open_accounts(folder) as accounts:
         app = Starlette(
-            routes=[*console_auth_routes(accounts), *operations.routes(folder, plugins)],
+            routes=[*console_auth_routes(accounts), *console_pages(Root.at(folder), plugins)],
             middleware=[Middleware(ConsoleAuth, accounts=accounts)],
         )
         browser, csrf = logged_in(app, accounts, "Li Ming", events=("science-day",))
@@ -511,19 +511,20 @@ def test_opened_on_the_servers_own_computer_the_link_takes_the_address_phones_re
 
 
 def every_route(app) -> list[tuple[str, str]]:
-    """(method, path) of every page of the operations, for the eclipse observation."""
+    """(method, path) of every page of the console, for the eclipse observation."""
     found = []
     for route in app.routes:
         if not route.path.startswith("/console/events/"):
             continue
-        path = route.path.replace("{event_id}", quote(HILL)).replace("{index:int}", "1")
+        path = route.path.replace("{event_id}", quote(HILL))
+        path = re.sub(r"\{\w+(:(\w+))?\}", lambda m: "1" if m[2] == "int" else "x", path)
         found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
     return found
 
 
 def test_every_page_refuses_an_organiser_of_another_event(app, accounts, year, plugins):
     routes = every_route(app)
-    assert len(routes) == 15
+    assert len(routes) == 35  # every page of an event, kit and report files included
     other, csrf = logged_in(app, accounts, "王芳", events=(GREEN,))
     for method, path in routes:
         for tried in ("GET", "POST"):
@@ -566,9 +567,18 @@ def test_an_event_file_with_errors_is_said_to_have_them(organiser, year):
     browser, _csrf = organiser
     toml = year / HILL / "event.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("capacity = 4000", 'capacity = "多"'))
-    answer = browser.get(f"{HILL_PAGES}/tickets")
-    assert answer.status_code == 409
-    assert "活动文件中有1处错误" in answer.text
+    line = next(
+        number
+        for number, text in enumerate(toml.read_text(encoding="utf-8").splitlines(), 1)
+        if 'capacity = "多"' in text
+    )
+    for page in ("tickets", "kit", "report", "onsite"):
+        answer = browser.get(f"{HILL_PAGES}/{page}")
+        assert answer.status_code == 409, page
+        assert "活动文件中有1处错误" in answer.text
+        # The error itself, with its line, and the way to correct it.
+        assert f"event.toml 第{line}行" in answer.text
+        assert f'href="{HILL_PAGES}/edit/file"' in answer.text
 
 
 def test_pages_speak_the_organisers_language(app, accounts):

@@ -1,5 +1,5 @@
-"""What the kit, report, roll-up and on-the-day pages share: their words, the page for an event
-that cannot be shown, problems with their line, and times as people read them.
+"""What the kit, report, roll-up and on-the-day pages share: their words, problems with their
+line, files that are not there, and times as people read them.
 
 The pages speak the organiser's language (chosen in the console); what the event's own checks
 say (a count out of range, a gate that does not exist) comes in the event's language.
@@ -12,15 +12,13 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
-from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
 
-from kexie_events.errors import EventFileError, LocatedProblem, Problem
+from kexie_events.errors import LocatedProblem, Problem
 from kexie_events.i18n import moment_text
 
 from . import pages
 from .day_words import WORDS
-from .event_access import NoSuchEvent, console_path
 
 #: Answers that show what the event holds now are never cached.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -34,11 +32,6 @@ def render(template: str, lang: str, **values) -> str:
 def page(template: str, lang: str, status_code: int = 200, **values) -> HTMLResponse:
     """:func:`render` as an uncached HTML response."""
     return HTMLResponse(render(template, lang, **values), status_code, headers=NO_STORE)
-
-
-def is_htmx(request: Request) -> bool:
-    """Whether htmx sent the request (it wants a fragment, not a redirect)."""
-    return request.headers.get("hx-request") == "true"
 
 
 def problem_lines(
@@ -72,35 +65,6 @@ def problem_lines(
             words["problem_line" if problem.key else "problem_line_nokey"].format(**values)
         )
     return lines
-
-
-def unavailable(
-    lang: str, event_id: str, error: EventFileError | NoSuchEvent, current: str = ""
-) -> HTMLResponse:
-    """The page of an event that cannot be shown: its event file's errors (409), or no such
-    event in ROOT (404)."""
-    words = WORDS[lang]
-    if isinstance(error, NoSuchEvent):
-        return page(
-            "docs/unavailable.html",
-            lang,
-            404,
-            heading=words["no_event_title"],
-            message=words["no_event"],
-            problems=[],
-            base="",
-        )
-    return page(
-        "docs/unavailable.html",
-        lang,
-        409,
-        heading=words["event_broken_title"],
-        message=words["event_broken"],
-        problems=problem_lines(error.problems, lang),
-        base=console_path(event_id),
-        event_title=event_id,
-        current=current,
-    )
 
 
 def no_file(lang: str) -> PlainTextResponse:

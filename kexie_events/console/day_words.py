@@ -12,12 +12,6 @@ WORDS: dict[str, dict[str, str]] = {
         "home": "活动控制台",
         "rollup_nav": "年度汇总",
         "details": "详细说明",
-        "event_broken_title": "活动文件有错误",
-        "event_broken": (
-            "活动文件（event.toml）有错误，这个页面暂时不能使用。请先修正下面列出的问题。"
-        ),
-        "no_event_title": "没有这个活动",
-        "no_event": "没有找到这个活动，它可能已被移走或改名。",
         "form_errors": "有{count}处需要修改，请看标出的内容。",
         # the kit
         "kit_title": "活动资料包",
@@ -180,13 +174,6 @@ WORDS: dict[str, dict[str, str]] = {
         "home": "Event console",
         "rollup_nav": "Year roll-up",
         "details": "Details",
-        "event_broken_title": "The event file has errors",
-        "event_broken": (
-            "The event file (event.toml) has errors, so this page cannot be used yet. Fix the"
-            " problems below first."
-        ),
-        "no_event_title": "No such event",
-        "no_event": "This event was not found; it may have been moved or renamed.",
         "form_errors": "{count} thing(s) to fix: see the marked fields.",
         "kit_title": "Event kit",
         "kit_intro": (

@@ -30,31 +30,21 @@ from urllib.parse import quote
 import attrs
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from kexie_events.errors import EventFileError, KexieError
 from kexie_events.i18n import term
 from kexie_events.model import Event
 from kexie_events.plugins import Plugins
+from kexie_events.store import EventStore
 
 from . import event_access, files
-from .auth import csrf_token, organiser_of
-from .day_pages import (
-    NO_STORE,
-    build_info,
-    built_at,
-    format_label,
-    is_htmx,
-    no_file,
-    page,
-    problem_lines,
-    render,
-    unavailable,
-    when,
-)
+from .auth import organiser_of
+from .day_pages import build_info, built_at, format_label, no_file, problem_lines, when
 from .day_words import WORDS
 from .event_access import NoSuchEvent, console_path
+from .event_pages import EventPages, Visit, event_route
 from .kit_builds import KitBuilds
 from .root import Root
 
@@ -232,15 +222,14 @@ def report_name(event: Event, lang: str) -> str:
     return WORDS[lang]["report_file_name"].format(title=event.title)
 
 
-def build_report(root: Root, plugins: Plugins, event_id: str, by: str) -> int:
-    """Write the report of ``event_id`` as ``kexie report DIR`` does (every format, into
-    ``DIR/report``); record who did; return how many files it wrote."""
+def build_report(event: Event, store: EventStore, plugins: Plugins, by: str) -> int:
+    """``kexie report DIR``: every format written into the event's report folder, the build
+    recorded in the journal with ``by``; how many files were written."""
     from kexie_events import report
 
-    with event_access.opened(root, plugins, event_id) as (event, store):
-        gathered = report.gather(event, store, plugins)
-        written = report.write(gathered, event.folder / REPORT_FOLDER, report.FORMATS)
-        store.append(REPORT_BUILT_KIND, by=by, data={"files": len(written)})
+    gathered = report.gather(event, store, plugins)
+    written = report.write(gathered, event.folder / REPORT_FOLDER, report.FORMATS)
+    store.append(REPORT_BUILT_KIND, by=by, data={"files": len(written)})
     return len(written)
 
 
@@ -254,76 +243,41 @@ class _Pages:
         self._report_locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 
-    async def _event(self, event_id: str) -> Event:
-        return await run_in_threadpool(event_access.load, self.root, self.plugins, event_id)
-
     def _folder(self, event_id: str) -> Path:
         return event_access.event_folder(self.root, event_id)
 
+    async def _event(self, event_id: str) -> Event:
+        """The event, for the name its downloads carry."""
+        return await run_in_threadpool(event_access.load, self.root, self.plugins, event_id)
+
     # --- the kit ------------------------------------------------------------------------
 
-    def _kit_values(self, request: Request, event: Event, lang: str, **extra) -> dict:
-        event_id = request.path_params["event_id"]
-        build = self.builds.current(event_id)
+    def _kit_values(self, visit: Visit, **extra) -> dict:
+        build = self.builds.current(visit.event_id)
+        event = visit.event
         return {
-            "base": console_path(event_id),
-            "event_title": event.title,
-            "event_plugins": tuple(event.plugins),
-            "current": "kit",
+            **_event_values(visit, "kit"),
             "build": build,
-            "started": when(build.started_at, lang, event.tz) if build else "",
-            "kit": kit_listing(event.folder / KIT_FOLDER, lang, event.tz),
+            "started": when(build.started_at, visit.lang, event.tz) if build else "",
+            "kit": kit_listing(event.folder / KIT_FOLDER, visit.lang, event.tz),
             "already": False,
             **extra,
         }
 
-    async def kit_page(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-        try:
-            event = await self._event(event_id)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "kit")
-        values = self._kit_values(
-            request, event, organiser.lang, already="already" in request.query_params
-        )
-        return page(
-            "docs/kit.html",
-            organiser.lang,
-            csrf=csrf_token(request),
-            organiser=organiser,
-            **values,
-        )
+    def kit_page(self, visit: Visit) -> Response:
+        already = "already" in visit.request.query_params
+        return visit.render("docs/kit.html", **self._kit_values(visit, already=already))
 
-    async def start_kit(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-        try:
-            event = await self._event(event_id)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "kit")
-        _build, started = await run_in_threadpool(
-            lambda: self.builds.start(event_id, by=organiser.name, lang=event.lang)
-        )
-        if is_htmx(request):
-            values = self._kit_values(request, event, organiser.lang, already=not started)
-            return HTMLResponse(
-                render("docs/_kit_state.html", organiser.lang, **values), headers=NO_STORE
+    def start_kit(self, visit: Visit) -> Response:
+        _build, started = self.builds.start(visit.event_id, by=visit.by, lang=visit.event.lang)
+        if visit.htmx:
+            return visit.render(
+                "docs/_kit_state.html", **self._kit_values(visit, already=not started)
             )
-        target = console_path(event_id, "kit") + ("" if started else "?already")
-        return RedirectResponse(target, status_code=303)
+        return visit.redirect("kit", **({} if started else {"already": ""}))
 
-    async def kit_status(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-        try:
-            event = await self._event(event_id)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "kit")
-        values = self._kit_values(request, event, organiser.lang)
-        return HTMLResponse(
-            render("docs/_kit_state.html", organiser.lang, **values), headers=NO_STORE
-        )
+    def kit_status(self, visit: Visit) -> Response:
+        return visit.render("docs/_kit_state.html", **self._kit_values(visit))
 
     async def kit_file(self, request: Request) -> Response:
         return await self._file(request, KIT_FOLDER, kit_file_name)
@@ -371,68 +325,32 @@ class _Pages:
 
     # --- the report ---------------------------------------------------------------------
 
-    def _report_values(self, event: Event, lang: str, event_id: str) -> dict:
-        folder = event.folder / REPORT_FOLDER
+    def _report_values(self, visit: Visit) -> dict:
+        folder = visit.event.folder / REPORT_FOLDER
         return {
-            "base": console_path(event_id),
-            "event_title": event.title,
-            "event_plugins": tuple(event.plugins),
-            "current": "report",
-            "report": report_state(folder, lang, event.tz),
+            **_event_values(visit, "report"),
+            "report": report_state(folder, visit.lang, visit.event.tz),
             "error": None,
             "detail": None,
             "problems": [],
         }
 
-    async def report_page(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-        try:
-            event = await self._event(event_id)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "report")
-        values = self._report_values(event, organiser.lang, event_id)
-        return page(
-            "docs/report.html",
-            organiser.lang,
-            csrf=csrf_token(request),
-            organiser=organiser,
-            **values,
-        )
+    def report_page(self, visit: Visit) -> Response:
+        return visit.render("docs/report.html", **self._report_values(visit))
 
-    async def build_report(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
+    def build_report(self, visit: Visit) -> Response:
         try:
-            event = await self._event(event_id)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "report")
-        lock = self._report_lock(event_id)
-
-        def build() -> None:
-            with lock:  # one report build of an event at a time; the next waits its turn
-                build_report(self.root, self.plugins, event_id, organiser.name)
-
-        try:
-            await run_in_threadpool(build)
-        except EventFileError as error:
-            return unavailable(organiser.lang, event_id, error, "report")
+            with self._report_lock(visit.event_id):  # one build of an event at a time
+                build_report(visit.event, visit.store, self.plugins, visit.by)
         except KexieError as error:
-            values = self._report_values(event, organiser.lang, event_id)
+            values = self._report_values(visit)
             values.update(
-                error=WORDS[event.lang]["report_failed"],
+                error=visit.words["report_failed"],
                 detail=str(error),
-                problems=problem_lines(getattr(error, "problems", ()), organiser.lang),
+                problems=problem_lines(getattr(error, "problems", ()), visit.lang),
             )
-            return page(
-                "docs/report.html",
-                organiser.lang,
-                422,
-                csrf=csrf_token(request),
-                organiser=organiser,
-                **values,
-            )
-        return RedirectResponse(console_path(event_id, "report"), status_code=303)
+            return visit.render("docs/report.html", status=422, **values)
+        return visit.redirect("report")
 
     def _report_lock(self, event_id: str) -> threading.Lock:
         with self._locks_lock:
@@ -457,6 +375,16 @@ class _Pages:
         return await self._file(request, REPORT_FOLDER, name_of)
 
 
+def _event_values(visit: Visit, current: str) -> dict:
+    """What the kit's and report's templates show of the event, and which page this is."""
+    return {
+        "base": console_path(visit.event_id),
+        "event_title": visit.event.title,
+        "event_plugins": tuple(visit.event.plugins),
+        "current": current,
+    }
+
+
 def routes(root: Root, plugins: Plugins, *, builds: KitBuilds | None = None) -> list[Route]:
     """The kit's and the report's routes (see the module's text) for the events of ``root``.
 
@@ -464,15 +392,20 @@ def routes(root: Root, plugins: Plugins, *, builds: KitBuilds | None = None) -> 
     :class:`~.kit_builds.KitBuilds` to choose the executor, or to watch builds.
     """
     handlers = _Pages(root, plugins, builds or KitBuilds(root, plugins))
+    events = EventPages(root, plugins)
     prefix = "/console/events/{event_id}"
+
+    def page(path: str, handler, method: str = "GET") -> Route:
+        return event_route(events, path, handler, methods=(method,), words=WORDS)
+
     return [
-        Route(f"{prefix}/kit", handlers.kit_page, methods=["GET"]),
-        Route(f"{prefix}/kit", handlers.start_kit, methods=["POST"]),
-        Route(f"{prefix}/kit/status", handlers.kit_status, methods=["GET"]),
+        page("kit", handlers.kit_page),
+        page("kit", handlers.start_kit, "POST"),
+        page("kit/status", handlers.kit_status),
         Route(f"{prefix}/kit/zip", handlers.kit_zip, methods=["GET"]),
         Route(f"{prefix}/kit/files/{{path:path}}", handlers.kit_file, methods=["GET"]),
-        Route(f"{prefix}/report", handlers.report_page, methods=["GET"]),
-        Route(f"{prefix}/report", handlers.build_report, methods=["POST"]),
+        page("report", handlers.report_page),
+        page("report", handlers.build_report, "POST"),
         Route(f"{prefix}/report/zip", handlers.report_zip, methods=["GET"]),
         Route(f"{prefix}/report/files/{{path:path}}", handlers.report_file, methods=["GET"]),
     ]

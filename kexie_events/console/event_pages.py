@@ -31,6 +31,7 @@ from starlette.routing import Route
 from kexie_events.console import pages
 from kexie_events.console.accounts import Organiser
 from kexie_events.console.auth import EVENT_PREFIX, csrf_token, organiser_of
+from kexie_events.console.day_pages import problem_lines
 from kexie_events.console.ops_words import WORDS
 from kexie_events.console.root import Root
 from kexie_events.errors import EventFileError
@@ -53,12 +54,14 @@ class PageProblem(Exception):
             413: an upload too large).
         word: the key in :data:`~kexie_events.console.ops_words.WORDS` of what to say.
         values: what the text's ``{...}`` are filled with.
+        problems: lines listed under the text (an event file's errors, each with its line).
     """
 
-    def __init__(self, status: int, word: str, **values):
+    def __init__(self, status: int, word: str, problems: tuple[str, ...] = (), **values):
         self.status = status
         self.word = word
         self.values = values
+        self.problems = problems
         super().__init__(f"{status} {word}")
 
 
@@ -74,7 +77,8 @@ class EventPages:
         """The event ``event_id`` loaded and checked, and its store open for the block.
 
         ``plugin_checks=False`` skips the plugins' checks, as ``kexie glasses import`` does, so
-        that a broken allocations file does not keep the page that replaces it closed.
+        that a broken allocations file does not keep the page that replaces it closed. An event
+        file with errors raises :class:`~kexie_events.errors.EventFileError`.
         """
         folder = self.root.events().get(event_id)
         if folder is None:
@@ -82,11 +86,7 @@ class EventPages:
         from kexie_events.eventfile import load_event
         from kexie_events.store import open_event_store
 
-        try:
-            event = load_event(folder, self.plugins, plugin_checks=plugin_checks)
-        except EventFileError as error:
-            count = sum(p.problem.severity == "error" for p in error.problems)
-            raise PageProblem(409, "event_file_broken", count=count) from None
+        event = load_event(folder, self.plugins, plugin_checks=plugin_checks)
         with open_event_store(event, self.plugins) as store:
             yield OpenEvent(event, store)
 
@@ -111,6 +111,7 @@ class Visit:
         plugins: the plugins the event was loaded with.
         form: the fields posted (``None`` for a GET).
         lang: the organiser's language: the pages' words.
+        vocabulary: the words of the route's pages, by language.
     """
 
     request: Request
@@ -122,11 +123,12 @@ class Visit:
     plugins: Plugins
     form: FormData | None
     lang: str
+    vocabulary: dict[str, dict[str, str]] = WORDS
 
     @property
     def words(self) -> dict[str, str]:
         """The pages' words in the organiser's language."""
-        return WORDS[self.lang]
+        return self.vocabulary[self.lang]
 
     @property
     def base(self) -> str:
@@ -147,6 +149,12 @@ class Visit:
         """A posted text field, stripped; ``""`` when absent."""
         value = self.form.get(name) if self.form is not None else None
         return value.strip() if isinstance(value, str) else ""
+
+    def fields(self) -> dict[str, str]:
+        """Every posted text field as typed (the last of a repeated one); files left out."""
+        if self.form is None:
+            return {}
+        return {name: value for name, value in self.form.items() if isinstance(value, str)}
 
     @contextlib.contextmanager
     def uploaded(self, name: str = "file") -> Iterator[tuple[Path, str] | None]:
@@ -172,18 +180,17 @@ class Visit:
     def render(
         self, template: str, *, status: int = 200, headers: dict | None = None, **values
     ) -> HTMLResponse:
-        """``template`` rendered with the event, the words and the CSRF token."""
-        html = pages.render(
-            template,
-            self.lang,
-            w=self.words,
-            organiser=self.organiser,
-            event=self.event,
-            event_id=self.event_id,
-            base=self.base,
-            csrf=csrf_token(self.request),
-            **values,
-        )
+        """``template`` rendered with the event, the words and the CSRF token (``values``
+        may replace any of them)."""
+        shared = {
+            "w": self.words,
+            "organiser": self.organiser,
+            "event": self.event,
+            "event_id": self.event_id,
+            "base": self.base,
+            "csrf": csrf_token(self.request),
+        }
+        html = pages.render(template, self.lang, **{**shared, **values})
         return HTMLResponse(html, status_code=status, headers=headers or NO_STORE)
 
     def redirect(self, page: str, fragment: str = "", **query) -> RedirectResponse:
@@ -209,6 +216,7 @@ def event_route(
     methods: tuple[str, ...] = ("GET",),
     plugin_checks: bool = True,
     changes_event: bool = False,
+    words: dict[str, dict[str, str]] = WORDS,
 ) -> Route:
     """The route ``/console/events/{event_id}/<path>`` answered by ``handler(visit)``.
 
@@ -219,6 +227,9 @@ def event_route(
     ``changes_event``: what ``handler`` does changes what the event is made of (a file its
     plugins read when it is loaded), so after it succeeds ``kexie serve`` builds the event's
     app anew (``request.app.state.event_apps``, when the app has them).
+
+    ``words``: the vocabulary the handler's pages are written with (``visit.words``).
+    An event file with errors is answered 409 with each error and its line.
     """
 
     async def endpoint(request: Request) -> Response:
@@ -244,6 +255,7 @@ def event_route(
                         pages_of.plugins,
                         form,
                         organiser.lang,
+                        words,
                     )
                     return handler(visit)
 
@@ -256,6 +268,10 @@ def event_route(
             if changes_event and response.status_code < 400 and apps is not None:
                 await apps.reload(event_id)
             return response
+        except EventFileError as error:
+            lines = tuple(problem_lines(error.problems, organiser.lang))
+            broken = PageProblem(409, "event_file_broken", lines, count=len(lines))
+            return problem_page(request, organiser, event_id, broken)
         except PageProblem as problem:
             return problem_page(request, organiser, event_id, problem)
 
@@ -275,6 +291,7 @@ def problem_page(
         csrf=csrf_token(request),
         title=words[f"{problem.word}_title"],
         message=words[problem.word].format(**problem.values),
+        problems=problem.problems,
         base=event_base(event_id),
     )
     return HTMLResponse(html, status_code=problem.status, headers=NO_STORE)

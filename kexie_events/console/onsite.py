@@ -22,15 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from kexie_events import inputs
-from kexie_events.errors import EventFileError, KexieError
+from kexie_events.errors import KexieError
 from kexie_events.i18n import count_text, date_text, pick, term, time_text
 from kexie_events.model import AUDIENCES, Event
 from kexie_events.plugins import Plugins
@@ -41,10 +38,10 @@ from kexie_plugins.emergency_plan.plan import log_incident as log_event_incident
 from kexie_plugins.qr_checkin.config import NAME as QR_CHECKIN
 
 from . import event_access
-from .auth import FORM_LIMIT, Refused, csrf_token, organiser_of
-from .day_pages import NO_STORE, page, render, unavailable, when
+from .day_pages import when
 from .day_words import WORDS
-from .event_access import NoSuchEvent, console_path
+from .event_access import console_path
+from .event_pages import EventPages, Visit, event_route
 from .root import Root
 
 #: The head count sources an organiser types in after the event (``kexie headcount add``).
@@ -324,19 +321,19 @@ def _default_moment(event: Event) -> str:
 class _Pages:
     """The handlers of :func:`routes`."""
 
-    def __init__(self, root: Root, plugins: Plugins):
+    def __init__(self, root: Root):
         self.root = root
-        self.plugins = plugins
 
-    def _values(self, event: Event, store: EventStore, event_id: str, lang: str) -> dict:
+    def _values(self, visit: Visit) -> dict:
         from kexie_events.report import audience_label
 
+        event, store, lang = visit.event, visit.store, visit.lang
         checkin = QR_CHECKIN in event.configs
         emergency = EMERGENCY_PLAN in event.configs
-        prefix = event_access.served_at(self.root, event_id)
+        prefix = event_access.served_at(self.root, visit.event_id)
         today = now().astimezone(event.tz).date()
         incident_types = [(t, pick(lang, *INCIDENT_LABELS[t])) for t in INCIDENT_TYPES]
-        words = WORDS[lang]
+        words = visit.words
 
         def options(*choices, first: str | None = None) -> list[dict]:
             head = [("", first)] if first is not None else []
@@ -344,7 +341,7 @@ class _Pages:
 
         sites = [(site.id, site.name) for site in event.sites]
         return {
-            "base": console_path(event_id),
+            "base": console_path(visit.event_id),
             "event_title": event.title,
             "event_plugins": tuple(event.plugins),
             "current": "onsite",
@@ -386,128 +383,68 @@ class _Pages:
             "recorded": "",
         }
 
-    def _gather(self, event_id: str, lang: str, changes: dict) -> dict:
-        """The page's values, with ``changes`` (a form as typed, its problems) laid over."""
-        with event_access.opened(self.root, self.plugins, event_id) as (event, store):
-            values = self._values(event, store, event_id, lang)
+    def _page(self, visit: Visit, status: int = 200, **changes) -> Response:
+        """The day's page, with ``changes`` (a form as typed, its problems) laid over."""
+        values = self._values(visit)
         for key, value in changes.items():
             if isinstance(value, dict) and isinstance(values.get(key), dict):
                 values[key] = {**values[key], **value}
             else:
                 values[key] = value
-        return values
+        return visit.render("onsite/onsite.html", status=status, **values)
 
-    async def _page(self, request: Request, status: int = 200, **changes) -> Response:
-        organiser = organiser_of(request)
-        lang = organiser.lang
-        event_id = request.path_params["event_id"]
-        try:
-            values = await run_in_threadpool(self._gather, event_id, lang, changes)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(lang, event_id, error, "onsite")
-        return page(
-            "onsite/onsite.html",
-            lang,
-            status,
-            csrf=csrf_token(request),
-            organiser=organiser,
-            **values,
-        )
-
-    async def onsite_page(self, request: Request) -> Response:
-        lang = organiser_of(request).lang
-        recorded = request.query_params.get("recorded", "")
+    def onsite_page(self, visit: Visit) -> Response:
+        recorded = visit.request.query_params.get("recorded", "")
         messages = {"paper": "paper_recorded", "incident": "incident_recorded"}
-        message = WORDS[lang][messages[recorded]] if recorded in messages else ""
-        return await self._page(request, recorded=message)
+        message = visit.words[messages[recorded]] if recorded in messages else ""
+        return self._page(visit, recorded=message)
 
-    async def counts(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-
-        def read() -> dict | None:
-            with event_access.opened(self.root, self.plugins, event_id) as (event, store):
-                if QR_CHECKIN not in event.configs:
-                    return None
-                return live_figures(event, store, organiser.lang)
-
-        try:
-            live = await run_in_threadpool(read)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "onsite")
-        html = render(
+    def counts(self, visit: Visit) -> Response:
+        checkin = QR_CHECKIN in visit.event.configs
+        live = live_figures(visit.event, visit.store, visit.lang) if checkin else None
+        return visit.render(
             "onsite/_counts.html",
-            organiser.lang,
             live=live,
-            base=console_path(event_id),
+            base=console_path(visit.event_id),
             refresh=REFRESH_SECONDS,
         )
-        return HTMLResponse(html, headers=NO_STORE)
 
-    async def add_paper(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-        form = await _form(request)
-
-        def record() -> None:
-            with event_access.opened(self.root, self.plugins, event_id) as (event, store):
-                if QR_CHECKIN not in event.configs:
-                    raise FormProblems({"form": WORDS[organiser.lang]["no_checkin"]})
-                record_paper_count(event, store, form, organiser.name)
-
+    def add_paper(self, visit: Visit) -> Response:
+        form = visit.fields()
         try:
-            await run_in_threadpool(record)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "onsite")
+            if QR_CHECKIN not in visit.event.configs:
+                raise FormProblems({"form": visit.words["no_checkin"]})
+            record_paper_count(visit.event, visit.store, form, visit.by)
         except FormProblems as problems:
-            return await self._page(request, 422, paper=form, paper_problems=problems.problems)
+            return self._page(visit, 422, paper=form, paper_problems=problems.problems)
         except KexieError as error:
-            return await self._page(request, 422, paper=form, paper_problems={"form": str(error)})
-        target = console_path(event_id, "onsite") + "?recorded=paper#paper"
-        return RedirectResponse(target, 303)
+            return self._page(visit, 422, paper=form, paper_problems={"form": str(error)})
+        return visit.redirect("onsite", "paper", recorded="paper")
 
-    async def add_incident(self, request: Request) -> Response:
-        organiser = organiser_of(request)
-        event_id = request.path_params["event_id"]
-        form = await _form(request)
-
-        def record() -> None:
-            with event_access.opened(self.root, self.plugins, event_id) as (event, store):
-                if EMERGENCY_PLAN not in event.configs:
-                    raise FormProblems({"form": WORDS[organiser.lang]["no_emergency"]})
-                log_incident(event, store, form, organiser.name)
-
+    def add_incident(self, visit: Visit) -> Response:
+        form = visit.fields()
         try:
-            await run_in_threadpool(record)
-        except (NoSuchEvent, EventFileError) as error:
-            return unavailable(organiser.lang, event_id, error, "onsite")
+            if EMERGENCY_PLAN not in visit.event.configs:
+                raise FormProblems({"form": visit.words["no_emergency"]})
+            log_incident(visit.event, visit.store, form, visit.by)
         except FormProblems as problems:
-            return await self._page(
-                request, 422, incident=form, incident_problems=problems.problems
-            )
+            return self._page(visit, 422, incident=form, incident_problems=problems.problems)
         except KexieError as error:
-            return await self._page(
-                request, 422, incident=form, incident_problems={"form": str(error)}
-            )
-        target = console_path(event_id, "onsite") + "?recorded=incident#incidents"
-        return RedirectResponse(target, 303)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The fields of a small URL-encoded form (the last value of a repeated field)."""
-    body = await request.body()
-    if len(body) > FORM_LIMIT:
-        raise Refused(413, "too_large")
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            return self._page(visit, 422, incident=form, incident_problems={"form": str(error)})
+        return visit.redirect("onsite", "incidents", recorded="incident")
 
 
 def routes(root: Root, plugins: Plugins) -> list[Route]:
     """The routes of the day's page (see the module's text) for the events of ``root``."""
-    handlers = _Pages(root, plugins)
-    prefix = "/console/events/{event_id}/onsite"
+    handlers = _Pages(root)
+    events = EventPages(root, plugins)
+
+    def page(path: str, handler, method: str = "GET") -> Route:
+        return event_route(events, path, handler, methods=(method,), words=WORDS)
+
     return [
-        Route(prefix, handlers.onsite_page, methods=["GET"]),
-        Route(f"{prefix}/counts", handlers.counts, methods=["GET"]),
-        Route(f"{prefix}/paper", handlers.add_paper, methods=["POST"]),
-        Route(f"{prefix}/incidents", handlers.add_incident, methods=["POST"]),
+        page("onsite", handlers.onsite_page),
+        page("onsite/counts", handlers.counts),
+        page("onsite/paper", handlers.add_paper, "POST"),
+        page("onsite/incidents", handlers.add_incident, "POST"),
     ]

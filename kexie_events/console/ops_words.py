@@ -66,8 +66,9 @@ WORDS: dict[str, dict[str, str]] = {
         "no_event_title": "没有这个活动",
         "no_event": "控制台中没有这个活动，可能已被移走或改名。",
         "event_file_broken_title": "活动文件有错误",
+        "edit_event_file": "修改活动文件",
         "event_file_broken": (
-            "活动文件中有{count}处错误，改正之前无法打开这个页面。请在活动页面中查看并改正。"
+            "活动文件中有{count}处错误，改正之前无法打开这个页面。错误如下，请修改活动文件。"
         ),
         "upload_too_large_title": "文件太大",
         "upload_too_large": "上传的文件超过了{limit}MB的上限，没有导入。",
@@ -261,9 +262,10 @@ WORDS: dict[str, dict[str, str]] = {
         "no_event_title": "No such event",
         "no_event": "The console has no such event; it may have been moved or renamed.",
         "event_file_broken_title": "The event file has errors",
+        "edit_event_file": "Correct the event file",
         "event_file_broken": (
-            "The event file has {count} error(s); this page opens once they are corrected."
-            " See them on the event's page."
+            "The event file has {count} error(s), listed below; this page opens once they are"
+            " corrected in the event file."
         ),
         "upload_too_large_title": "The file is too large",
         "upload_too_large": "The file is larger than {limit} MB; nothing was imported.",
