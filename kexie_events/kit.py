@@ -51,6 +51,12 @@ class KitEntry:
     order: int = 100
     plugin: str = ""
     listed: bool = True
+    folder_title: str = ""
+
+    @property
+    def folder(self) -> str:
+        """The folder the file lies in, with its final ``/`` (``tickets/single/``)."""
+        return self.path.rpartition("/")[0] + "/"
 
 
 @attrs.frozen
@@ -143,6 +149,7 @@ def build(
             file.order,
             file.plugin,
             listed=file.listed,
+            folder_title=file.folder_title,
         )
         jobs.append(_Job(entry, file.produce, file.cache_key, personal=file.personal))
     paths = Counter(job.entry.path for job in jobs)
@@ -156,6 +163,7 @@ def build(
 
     # The titles let a reader of the folder (the console) name each document without a build.
     titles = {entry.path: entry.title for entry in entries if entry.listed}
+    folders = {e.folder: e.folder_title for e in entries if not e.listed and e.folder_title}
     with output.building(
         out,
         "kexie kit",
@@ -163,6 +171,7 @@ def build(
         legacy=_kit_of_old_release,
         files=len(jobs),
         titles=titles,
+        folders=folders,
     ) as staging:
         _write_all(jobs, staging, cache, progress)
     cache.prune()
@@ -417,15 +426,18 @@ class _Renderer:
             {
                 "title": pick(self.event.lang, "活动资料包", "Event kit"),
                 "entries": [e for e in kit.entries if e.listed],
-                "folders": sorted(
-                    Counter(
-                        e.path.rpartition("/")[0] + "/" for e in kit.entries if not e.listed
-                    ).items()
-                ),
+                "folders": _folders(kit.entries),
                 "counts": counts,
             }
         )
         return env.get_template("index.html").render(context).encode()
+
+
+def _folders(entries: tuple[KitEntry, ...]) -> list[tuple[str, str, int]]:
+    """The folders of files not listed one by one: path, what it holds, how many files."""
+    counts = Counter(entry.folder for entry in entries if not entry.listed)
+    titles = {entry.folder: entry.folder_title for entry in entries if not entry.listed}
+    return [(folder, titles[folder] or folder, count) for folder, count in sorted(counts.items())]
 
 
 def _template_place(error: Exception, default: str) -> str:

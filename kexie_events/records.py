@@ -181,6 +181,8 @@ class KitFile:
         count: what the index shows next to the file (``10000`` tickets), if anything.
         listed: ``False`` for files too many to list one by one (a single ticket each); the
             index shows one line per folder of them.
+        folder_title: for a file not listed, what its folder holds, in the event's language
+            ("单张门票"); the index and the console name the folder so.
         personal: the file names people (a ticket with its holder's name): it is written
             readable by its owner only.
     """
@@ -193,6 +195,7 @@ class KitFile:
     count: int | None = None
     order: int = 100
     listed: bool = True
+    folder_title: str = ""
     personal: bool = False
     plugin: str = ""
 

@@ -110,7 +110,13 @@ class SlowSheet:
             assert self.release.wait(60), "the test never let the build finish"
             return b"sheet"
 
-        yield KitFile("sheets/wait.txt", "Slow sheet", produce, listed=False)
+        yield KitFile(
+            "sheets/wait.txt",
+            "Slow sheet",
+            produce,
+            listed=False,
+            folder_title="签到表（每张一个文件）",
+        )
 
 
 def test_the_kit_is_built_with_a_progress_bar_and_downloaded_as_one_zip(
@@ -155,6 +161,7 @@ def test_the_kit_is_built_with_a_progress_bar_and_downloaded_as_one_zip(
     assert ">活动方案</th>" in status
     assert f'href="{KIT}/files/plan.html"' in status
     assert f'href="{KIT}/files/plan.docx"' in status
+    assert ">签到表（每张一个文件）</th>" in status  # the folder as the build named it
     assert "文件夹“sheets”：1个文件，在压缩包里" in status
 
     whole = browser.get(f"{KIT}/zip")

@@ -364,6 +364,10 @@ def test_tickets_issued_revoked_listed_and_printed(organiser, year, plugins):
     with store_of(year / HILL, plugins) as store, store.reading() as db:
         assert ledger.revocation_rows(db)[0][2:] == ("李明", "遗失补发")
 
+    browser.post(f"{HILL_PAGES}/tickets/issue", data={"csrf": csrf, "count": "1"})
+    page = text_of(browser.get(f"{HILL_PAGES}/tickets").text)
+    assert "000021 不限场地 不限人群 有效" in page  # a ticket for anyone, anywhere, says so
+
 
 def test_tickets_are_listed_a_hundred_a_page(organiser):
     browser, csrf = organiser
@@ -424,8 +428,10 @@ def test_a_volunteer_logs_in_with_the_link_shown_and_a_revoked_login_stops(
     assert "张敏的登录二维码" in shown.text
     assert re.search(r'<div role="img" aria-label="张敏的登录二维码"><svg [^>]*viewBox', shown.text)
     link = unescape(re.search(r'id="login-link" class="link" value="([^"]+)"', shown.text)[1])
-    # A year's events are served under /e/<id>/ on the server the organiser's browser reached.
-    assert link.startswith(f"http://testserver/e/{quote(HILL, safe='')}/#login=")
+    # A year's events are served under /e/<id>/ on the server the organiser's browser reached;
+    # the link is shown as people read it, and the QR code carries it percent-encoded.
+    assert link.startswith(f"http://testserver/e/{HILL}/#login=")
+    assert "%E" not in link
 
     phone = TestClient(create_app(year / HILL, plugins))
     bearer = {"Authorization": f"Bearer {token_of_link(link)}"}
@@ -481,6 +487,7 @@ def test_a_single_event_folder_gives_links_to_the_top_of_the_server(tmp_path, pl
         shown = browser.get(added.headers["location"]).text
     link = unescape(re.search(r'class="link" value="([^"]+)"', shown)[1])
     assert link.startswith("http://testserver/board#login=")
+    assert "to show the live board" in shown and "log in" not in shown  # a board shows, not scans
 
 
 def test_opened_on_the_servers_own_computer_the_link_takes_the_address_phones_reach(
@@ -501,7 +508,7 @@ def test_opened_on_the_servers_own_computer_the_link_takes_the_address_phones_re
     )
     shown = browser.get(added.headers["location"]).text
     link = unescape(re.search(r'class="link" value="([^"]+)"', shown)[1])
-    assert link.startswith(f"https://192.168.1.20:8000/e/{quote(HILL, safe='')}/#login=")
+    assert link.startswith(f"https://192.168.1.20:8000/e/{HILL}/#login=")
     assert "手机打不开" not in shown
 
     volunteers.withdraw_server(year, os.getpid())

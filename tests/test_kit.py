@@ -257,6 +257,15 @@ def test_hook_kexie_materials(make_event, run, extras):
     assert "<td>First-aid kits</td>" in (folder / "kit" / "materials.html").read_text()
 
 
+def test_the_index_names_the_folder_of_single_tickets_in_the_events_language(make_event, run):
+    folder = make_event("solar-eclipse-observation", "zh")
+    assert run("tickets", "issue", folder, "--count", "3").exit_code == 0
+    assert run("kit", folder).exit_code == 0
+    index = (folder / "kit" / "index.html").read_text()
+    assert '<a href="tickets/single/">单张门票（每张一个文件）</a>' in index
+    assert "文件夹 tickets/single/，每个文件一张" in index
+
+
 def test_hook_kexie_documents(make_event, run, extras):
     folder = make_event("solar-eclipse-observation", "en")
     run("kit", folder)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -73,10 +73,17 @@ class Row:
 
 @attrs.frozen
 class Folder:
-    """A folder of many files (one ticket sheet each...), downloaded with the zip."""
+    """A folder of many files (one ticket sheet each...), downloaded with the zip.
+
+    Attributes:
+        name: its path inside the kit (``tickets/single``).
+        count: how many files it holds.
+        title: what it holds, in the event's language, when the build named it.
+    """
 
     name: str
     count: int
+    title: str = ""
 
 
 @attrs.frozen
@@ -109,10 +116,21 @@ def _rows(groups: dict[tuple[str, str], list[str]], lang: str) -> tuple[Row, ...
     )
 
 
-def _folders(names: list[str], listed: Container[str] = ()) -> tuple[Folder, ...]:
-    """The folders ``names`` lie in, with how many files each holds (``listed`` ones aside)."""
-    counts = Counter(name.split("/", 1)[0] for name in names if "/" in name and name not in listed)
-    return tuple(Folder(name, count) for name, count in sorted(counts.items()))
+def _folders(
+    names: list[str], listed: Container[str] = (), titles: Mapping[str, str] | None = None
+) -> tuple[Folder, ...]:
+    """The folders ``names`` lie in, with how many files each holds (``listed`` ones aside).
+
+    ``titles`` are what the build said each folder holds, keyed by its path with a final ``/``.
+    """
+    counts = Counter(
+        name.rpartition("/")[0] for name in names if "/" in name and name not in listed
+    )
+    titles = titles or {}
+    return tuple(
+        Folder(name, count, str(titles.get(f"{name}/") or ""))
+        for name, count in sorted(counts.items())
+    )
 
 
 def kit_listing(folder: Path, lang: str, tz) -> Listing | None:
@@ -129,6 +147,7 @@ def kit_listing(folder: Path, lang: str, tz) -> Listing | None:
         return None
     info = build_info(folder)
     titles = info.get("titles") if isinstance(info.get("titles"), dict) else {}
+    folders = info.get("folders") if isinstance(info.get("folders"), dict) else {}
     groups: dict[tuple[str, str], list[str]] = {}
     for path in [p for p in titles if p in names] + sorted(set(names) - set(titles)):
         if path in (BUILD_INFO, _INDEX):
@@ -146,7 +165,7 @@ def kit_listing(folder: Path, lang: str, tz) -> Listing | None:
         len(names),
         tuple(row for row, ics in zip(rows, calendar, strict=True) if not ics),
         tuple(row for row, ics in zip(rows, calendar, strict=True) if ics),
-        _folders(names, listed=titles),
+        _folders(names, listed=titles, titles=folders),
     )
 
 

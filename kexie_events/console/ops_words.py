@@ -238,6 +238,7 @@ WORDS: dict[str, dict[str, str]] = {
         "login_title": "{name}的登录二维码",
         "qr_label": "{name}的登录二维码",
         "scan_this": "请志愿者用手机相机扫描这个二维码，即可登录验票页面。",
+        "scan_this_board": "用连接大屏的电脑或平板扫描（或打开下面的链接），即可显示现场看板。",
         "login_link": "登录链接",
         "link_help": "也可以把这个链接发给志愿者本人。链接就是登录凭证，请勿转发给他人。",
         "link_is_local": (
@@ -447,6 +448,10 @@ WORDS: dict[str, dict[str, str]] = {
         "login_title": "Login QR code of {name}",
         "qr_label": "Login QR code of {name}",
         "scan_this": "The volunteer scans this code with their phone's camera to log in.",
+        "scan_this_board": (
+            "Scan this code (or open the link below) on the computer or tablet driving the big"
+            " screen to show the live board."
+        ),
         "login_link": "Login link",
         "link_help": (
             "You can also send this link to the volunteer. The link is the login: do not pass"

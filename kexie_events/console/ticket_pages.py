@@ -60,8 +60,12 @@ def tickets_page(visit: Visit, *, status: int = 200, **shown) -> Response:
     shown_tickets = [
         {
             "number": number_text(ticket.number),
-            "site": sites.get(ticket.site, ticket.site or ""),
-            "audience": audience_label(ticket.audience, lang) if ticket.audience else "",
+            "site": sites.get(ticket.site, ticket.site) if ticket.site else visit.words["any_site"],
+            "audience": (
+                audience_label(ticket.audience, lang)
+                if ticket.audience
+                else visit.words["any_audience"]
+            ),
             "status": visit.words[f"ticket_{ticket.status}"],
             "revoked": reasons.get(ticket.number),
         }

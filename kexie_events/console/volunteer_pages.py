@@ -19,6 +19,7 @@ start the server so that phones reach it.
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import unquote
 
 import attrs
 from starlette.responses import Response
@@ -43,6 +44,12 @@ class LoginLink:
 
     url: str
     local: bool
+
+    @property
+    def readable(self) -> str:
+        """The link as a person reads it: an event's Chinese name in its own letters, not
+        ``%E7%BB%BF...`` (browsers and chat apps accept either; the QR code carries ``url``)."""
+        return unquote(self.url)
 
 
 def _is_local(host: str) -> bool:
@@ -170,6 +177,7 @@ def show_login(visit: Visit) -> Response:
         role=role_name(volunteer.role, visit.lang),
         site=sites.get(volunteer.site, volunteer.site or ""),
         link=link,
+        scan_this=visit.words["scan_this_board" if volunteer.role == "board" else "scan_this"],
         qr_svg=qr.svg(link.url, size="18rem", version=None),
     )
 

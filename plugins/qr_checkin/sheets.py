@@ -202,6 +202,9 @@ def kit_files(event: Event, store: EventStore) -> list[KitFile]:
                 cache_key=key([row]),
                 order=70,
                 listed=False,
+                folder_title=pick(
+                    lang, "单张门票（每张一个文件）", "Single tickets, one file each"
+                ),
                 personal=bool(row[4]),
             )
         )
