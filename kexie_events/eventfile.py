@@ -146,6 +146,7 @@ def parse_event(
         top.error("end", f"must be after start ({start:%Y-%m-%d %H:%M}), got {end:%Y-%m-%d %H:%M}")
     organisers = top.texts("organisers")
     hosts = top.texts("hosts")
+    unit = (top.text("unit", "") or "").strip()
     expected = top.integer("expected_attendance", 0)
     audiences = top.texts("audiences", choices=AUDIENCES)
 
@@ -195,6 +196,7 @@ def parse_event(
         end=end,
         organisers=organisers,
         hosts=hosts,
+        unit=unit,
         leading_group=leading_group,
         tasks=tasks,
         expected_attendance=expected,
@@ -345,6 +347,7 @@ def _volunteers(top, zone, site_gates) -> tuple[Volunteer, ...]:
                 role=reader.text("role", "scanner", choices=VOLUNTEER_ROLES),
                 phone=reader.text("phone", "") or "",
                 shifts=tuple(shifts),
+                id_number=reader.text("id_number", "") or "",
             )
         )
     return tuple(volunteers)

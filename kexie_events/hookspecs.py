@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from kexie_events.errors import Problem
     from kexie_events.model import Event, MaterialLine, ScheduleItem
+    from kexie_events.plugins import Plugins
     from kexie_events.records import (
         Attendance,
         Blocker,
@@ -181,7 +182,9 @@ def kexie_materials(event: Event, config: Any) -> Iterable[MaterialLine]:
 
 
 @hookspec
-def kexie_documents(event: Event, config: Any, store: EventStore) -> Iterable[Document]:
+def kexie_documents(
+    event: Event, config: Any, store: EventStore, plugins: Plugins
+) -> Iterable[Document]:
     """Add text documents to the kit, each rendered to print-ready HTML and an editable .docx.
 
     Templates are Jinja2 with autoescape on; they receive ``event``, ``lang``, ``schedule``
@@ -194,6 +197,8 @@ def kexie_documents(event: Event, config: Any, store: EventStore) -> Iterable[Do
     :param config: the plugin's own section as its ``kexie_config_section`` parser
         returned it (``None`` if it declares none).
     :param store: the event's store, for what has been recorded so far.
+    :param plugins: the loaded plugins, for a plugin whose document gathers what the others
+        grant (the certificates plugin asks every ``kexie_certificates``).
     """
 
 
@@ -245,7 +250,9 @@ def kexie_volunteer_actions(
 
 
 @hookspec
-def kexie_report_sections(event: Event, config: Any, store: EventStore) -> Iterable[ReportSection]:
+def kexie_report_sections(
+    event: Event, config: Any, store: EventStore, plugins: Plugins
+) -> Iterable[ReportSection]:
     """Add a section to the post-event report (``kexie report``).
 
     Return ``ReportSection`` records whose ``figures`` hold the numbers (they appear under
@@ -257,6 +264,7 @@ def kexie_report_sections(event: Event, config: Any, store: EventStore) -> Itera
     :param config: the plugin's own section as its ``kexie_config_section`` parser
         returned it (``None`` if it declares none).
     :param store: the event's store.
+    :param plugins: the loaded plugins, for a section that gathers what the others grant.
     """
 
 

@@ -130,7 +130,7 @@ def build(
     schedule = full_schedule(event, plugins)
     materials = all_materials(event, plugins)
     documents = plugins.collect(
-        "kexie_documents", Document, unique_by="id", event=event, store=store
+        "kexie_documents", Document, unique_by="id", event=event, store=store, plugins=plugins
     )
     files = plugins.collect("kexie_kit_files", KitFile, unique_by="path", event=event, store=store)
     cache = _Cache(event.folder / CACHE_FOLDER)

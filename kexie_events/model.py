@@ -160,12 +160,19 @@ class Shift:
 
 @frozen
 class Volunteer:
-    """A member of the volunteer team with their shifts."""
+    """A member of the volunteer team with their shifts.
+
+    Attributes:
+        id_number: the identity number as the organiser typed it (ID card, passport), for the
+            hours exported to the national volunteer systems; personal data kept in the event
+            file only, never in the store.
+    """
 
     name: str
     role: str = "scanner"
     phone: str = ""
     shifts: tuple[Shift, ...] = ()
+    id_number: str = ""
 
 
 @frozen
@@ -233,6 +240,8 @@ class Event:
         lang: ``"zh"`` or ``"en"``: the language of every document and page.
         timezone: IANA name, e.g. ``"Asia/Shanghai"``; all times are aware in it.
         organisers: 主办单位; hosts: 承办单位.
+        unit: the unit that ran the event (``"绿水乡"``): the roll-up's ``--by unit`` scores
+            units against each other; empty when the file names none.
         expected_attendance: people expected over the whole event.
         audiences: the audience groups the event addresses (see :data:`AUDIENCES`).
         materials: what the organiser lists by hand (arches, banners); plugins add their own.
@@ -255,6 +264,7 @@ class Event:
     theme: str = ""
     organisers: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
+    unit: str = ""
     leading_group: tuple[Member, ...] = ()
     tasks: tuple[Task, ...] = ()
     expected_attendance: int = 0

@@ -200,3 +200,15 @@ def _abandoned(mark: Path) -> bool:
     except OSError:
         return False
     return False
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write an export that names people (phones, identity numbers) readable by its owner only.
+
+    The file is the one the user named with ``--out``: it is replaced, like ``cp`` would, and
+    its mode is set even when it existed before (``O_CREAT``'s mode applies to new files only).
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)

@@ -353,6 +353,9 @@ class Attendance:
         volunteers: names of the people who recorded something on site on the event's days
             (the report keeps those ``kexie_events.volunteers.is_person`` accepts); a plugin
             may return an ``Attendance`` with only these, for work that is not attendance.
+        worked: when those people recorded something: ``(name, first, last)`` spans (aware
+            times), as :func:`kexie_events.volunteers.worked` reads them; volunteer hours
+            count the first and last record of each shift from these.
         by_source: person-times by how they were obtained: ``scanned``, ``counted``,
             ``paper``, ``estimate``; sums to ``admitted + walk_in``.
         corrections: entries taken back with an undo.
@@ -371,6 +374,7 @@ class Attendance:
     by_audience: dict[str, int] = attrs.field(factory=dict)
     late: dict[str, int] = attrs.field(factory=dict)
     volunteers: tuple[str, ...] = ()
+    worked: tuple[tuple[str, dt.datetime, dt.datetime], ...] = ()
     by_source: dict[str, int] = attrs.field(factory=dict)
     corrections: tuple[Correction, ...] = ()
     peak_inside: tuple[PeakInside, ...] = ()

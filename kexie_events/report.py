@@ -247,7 +247,12 @@ def gather(event: Event, store: EventStore, plugins: Plugins) -> Report:
     attendance = merge(plugins.collect("kexie_attendance", Attendance, event=event, store=store))
     sections = sorted(
         plugins.collect(
-            "kexie_report_sections", ReportSection, unique_by="id", event=event, store=store
+            "kexie_report_sections",
+            ReportSection,
+            unique_by="id",
+            event=event,
+            store=store,
+            plugins=plugins,
         ),
         key=lambda s: (s.order, s.id),
     )

@@ -37,33 +37,52 @@ READ_ONLY_ROLES = ("board",)
 COMPUTER_LOGIN = "login:"
 
 
+def _spans(db: Connection, records: str, width: int) -> list[tuple[str, str, str]]:
+    """``(by, first, last)`` of ``records`` grouped by person, the first ``width`` characters
+    of the stored time (10: the date, 16: the minute) and its offset.
+
+    Within a group text order is time order, so its first and last times bound every record
+    in it: a few rows per person and day (or minute) stand for any number of records.
+    """
+    rows = db.execute(
+        text(
+            f"SELECT by, MIN(at), MAX(at) FROM ({records}) AS records"
+            f" GROUP BY by, substr(at, 1, {int(width)}), substr(at, length(at) - 5)"
+        )
+    )
+    return [(by, first, last) for by, first, last in rows]
+
+
 def on_duty(event: Event, db: Connection, records: str) -> tuple[str, ...]:
     """The people who recorded something on one of the event's days, by name: what a plugin
     returns as ``Attendance.volunteers``.
 
     ``records`` is a ``SELECT`` of ``by, at`` pairs (``at`` an ISO time with its offset) from
-    the plugin's own table; the computer's login name (:func:`is_person`) is left out.
-
-    The database groups the records by person, stored date and offset, and only the first and
-    last time of each group are read: within a group text order is time order, and a group spans
-    less than a day, so if neither end falls on the event's days no record between them does.
-    A report over 200,000 scans reads a few rows per volunteer and day.
+    the plugin's own table; the computer's login name (:func:`is_person`) is left out. Records
+    are read grouped by person and day (a group spans less than a day, so if neither end falls
+    on the event's days no record between them does): a report over 200,000 scans reads a few
+    rows per volunteer and day.
     """
     first = dt.datetime.combine(event.days[0], dt.time(), event.tz)
     after = dt.datetime.combine(event.days[-1] + dt.timedelta(days=1), dt.time(), event.tz)
-    rows = db.execute(
-        text(
-            f"SELECT by, MIN(at), MAX(at) FROM ({records}) AS records"
-            " GROUP BY by, substr(at, 1, 10), substr(at, length(at) - 5)"
-        )
-    )
     people = set()
-    for by, earliest, latest in rows:
+    for by, earliest, latest in _spans(db, records, 10):
         if by in people or not is_person(by):
             continue
         if any(first <= dt.datetime.fromisoformat(at) < after for at in (earliest, latest)):
             people.add(by)
     return tuple(sorted(people))
+
+
+def worked(db: Connection, records: str) -> tuple[tuple[str, dt.datetime, dt.datetime], ...]:
+    """When each person recorded something: ``(name, first, last)`` per person and minute, what
+    a plugin returns as ``Attendance.worked`` for volunteer hours (first and last record of each
+    shift, to the minute). ``records`` is as for :func:`on_duty`."""
+    return tuple(
+        (by.strip(), dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(last))
+        for by, first, last in _spans(db, records, 16)
+        if is_person(by)
+    )
 
 
 def computer_login(name: str) -> str:

@@ -14,7 +14,6 @@ from kexie_events.errors import KexieError
 from kexie_events.i18n import count_text, pick
 from kexie_events.model import MaterialLine
 from kexie_events.records import (
-    Attendance,
     Blocker,
     BoardTile,
     Document,
@@ -193,8 +192,8 @@ def kexie_volunteer_actions(event, config):
 
 @hookimpl
 def kexie_attendance(event, store):
-    """Who handed out glasses at a gate on the event's days (volunteers on duty only)."""
-    return [Attendance(volunteers=ledger.on_duty(event, store))]
+    """Who handed out glasses at a gate on the event's days, and when (volunteers on duty only)."""
+    return [ledger.volunteers_at_gates(event, store)]
 
 
 @hookimpl

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from kexie_events import volunteers
 from kexie_events.model import Event
-from kexie_events.records import MigrationScripts
+from kexie_events.records import Attendance, MigrationScripts
 from kexie_events.store import EventStore
 
 #: The owner of the tables (the plugin's name), as old stores recorded it.
@@ -116,7 +116,10 @@ def hand_out(
     return left - pairs
 
 
-def on_duty(event: Event, store: EventStore) -> tuple[str, ...]:
-    """The people who handed out glasses at a gate on one of the event's days."""
+def volunteers_at_gates(event: Event, store: EventStore) -> Attendance:
+    """The people who handed out glasses at a gate on one of the event's days, and when."""
     with store.reading() as db:
-        return volunteers.on_duty(event, db, _ON_DUTY)
+        return Attendance(
+            volunteers=volunteers.on_duty(event, db, _ON_DUTY),
+            worked=volunteers.worked(db, _ON_DUTY),
+        )

@@ -32,6 +32,7 @@ def count(event: Event, store: EventStore) -> Attendance:
         # Who worked on site: every scan and every count made on the event's days. Entries
         # typed in later from paper or as estimates name who typed them, not who was there.
         people = ledger.on_duty(event, db)
+        spans = ledger.worked(db)
         undone = ledger.corrections(db)
         moves = movements(ledger.admission_moves(db), ledger.headcount_moves(db))
     by_site: Counter = Counter()
@@ -66,6 +67,7 @@ def count(event: Event, store: EventStore) -> Attendance:
         by_audience=_without_zeros(by_audience),
         late=late,
         volunteers=people,
+        worked=spans,
         by_source=dict(by_source),
         corrections=tuple(_correction(row) for row in undone),
         peak_inside=peaks(event, moves),

@@ -749,6 +749,12 @@ def on_duty(event: Event, db: Connection) -> tuple[str, ...]:
     return volunteers.on_duty(event, db, _ON_DUTY)
 
 
+def worked(db: Connection) -> tuple[tuple[str, dt.datetime, dt.datetime], ...]:
+    """When each person scanned or counted on site, per minute: the same records as
+    :func:`on_duty`, for volunteer hours."""
+    return volunteers.worked(db, _ON_DUTY)
+
+
 def corrections(db: Connection) -> list[tuple]:
     """Every undo: ``(at, by, entry_at, entry_by, gate, site, audience, direction, delta,
     source)``, oldest first."""

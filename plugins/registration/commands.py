@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import attrs
 import click
 
+from kexie_events import output
 from kexie_events.errors import UsageError
 from kexie_events.plugin_cli import default_user, event_dir, open_event, print_json
 
@@ -117,14 +117,6 @@ def _rows(event, config, found, came) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only: it holds names and phone numbers."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    path.chmod(0o600)
-
-
 @registrations.command(name="export")
 @event_dir
 @click.option(
@@ -159,7 +151,7 @@ def export_command(ctx, directory: Path, fmt: str, out: Path | None) -> None:
                 (table.title, table.header, table.rows),
             ]
         )
-    _write_private(out, data)
+    output.write_private(out, data)  # names and phones
     click.echo(f"{len(rows)} sign-ups written to {out} (names and phones: keep it private)")
 
 
