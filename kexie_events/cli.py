@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from kexie_events import __version__
+from kexie_events import __version__, output
 from kexie_events.console.commands import organizers
 from kexie_events.errors import EventFileError, KexieError
 from kexie_events.plugin_cli import (
@@ -494,6 +494,53 @@ def volunteers_list(ctx, directory: Path) -> None:
             click.echo(f"{volunteer.name}  {volunteer.role}  {volunteer.gate or ''}")
 
 
+@volunteers.command(name="hours")
+@event_dir
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the hours for the national volunteer systems: FILE.csv or FILE.xlsx.",
+)
+@click.option(
+    "--recorded-only",
+    is_flag=True,
+    help="Leave out shifts in which the volunteer recorded nothing (counted as planned).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the hours as JSON.")
+@click.pass_context
+def volunteers_hours(ctx, directory: Path, out, recorded_only: bool, as_json: bool) -> None:
+    """Volunteer hours per volunteer and day, from the shifts and what each one recorded."""
+    from kexie_events import volunteer_hours
+    from kexie_events.i18n import date_text, pick
+
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.UsageError(f"--out {out}: give a .csv or .xlsx file")
+    plugins, event, store = open_event(ctx, directory)
+    with store:
+        days = volunteer_hours.event_hours(event, store, plugins, recorded_only=recorded_only)
+    lang = event.lang
+    if out is not None:
+        data = volunteer_hours.export_bytes(lang, days, out.suffix.lower())
+        output.write_private(out, data)  # identity numbers
+    if as_json:
+        print_json(volunteer_hours.as_json(days))
+        return
+    note = pick(lang, "（含无记录的排班时长）", " (includes planned hours: nothing recorded)")
+    for day in days:
+        amount = volunteer_hours.hours_text(day.hours)
+        click.echo(
+            f"{day.name}  {date_text(day.day, lang)}  "
+            + pick(lang, f"{amount}小时", f"{amount} h")
+            + (note if day.planned else "")
+        )
+    total = volunteer_hours.hours_text(sum(d.hours for d in days))
+    people = len({d.name for d in days})
+    click.echo(pick(lang, f"共{people}人，{total}小时", f"{people} volunteers, {total} hours"))
+    if out is not None:
+        kept = pick(lang, "含证件号码，请妥善保管", "identity numbers: keep it private")
+        click.echo(pick(lang, f"已写入{out}（{kept}）", f"written to {out} ({kept})"))
+
+
 cli.add_command(organizers)
 
 
@@ -592,32 +639,56 @@ def report_add_media(ctx, directory: Path, outlet, day, title, link, by) -> None
     show_default=True,
     help="Comma-separated formats to write.",
 )
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["unit"]),
+    help="Also score and rank the units that ran the events (unit in event.toml) against "
+    "the targets file's [rubric]: the score sheet (考核得分表).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON on stdout.")
 @click.pass_context
 def rollup(
-    ctx, directories: tuple[Path, ...], targets_file, out: Path, formats: str, as_json: bool
+    ctx,
+    directories: tuple[Path, ...],
+    targets_file,
+    out: Path,
+    formats: str,
+    by: str | None,
+    as_json: bool,
 ) -> None:
-    """Add up many events (a year) against yearly targets."""
+    """Add up many events (a year) against yearly targets; --by unit scores and ranks units."""
     from kexie_events import rollup as year
+    from kexie_events import score_sheet
+    from kexie_events.i18n import pick
 
     targets = year.read_targets(targets_file) if targets_file else None
-    result = year.rollup(list(directories), plugins_of(ctx), targets)
+    result = year.rollup(list(directories), plugins_of(ctx), targets, by_unit=by == "unit")
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     written = year.write(result, out, directories, chosen)
+    lang = result["lang"]
     for warning in result["warnings"]:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(pick(lang, "提示：", "warning: ") + warning, err=True)
     if as_json:
         print_json(result)
         return
+    events, people = result["totals"]["events"], result["totals"]["attendance"]
     click.echo(
-        f"{result['title']}: {result['totals']['events']} events, "
-        f"{result['totals']['attendance']} person-times; {len(written)} files in {out}"
+        pick(
+            lang,
+            f"{result['title']}：共汇总活动{events}项，参与{people}人次；{len(written)}个文件已写入{out}",
+            f"{result['title']}: {events} events, {people} person-times; "
+            f"{len(written)} files in {out}",
+        )
     )
     for indicator in result["indicators"]:
         progress = "-" if indicator["progress"] is None else f"{indicator['progress']}%"
         click.echo(
             f"  {indicator['name']}: {indicator['actual']} / {indicator['target']:g} ({progress})"
         )
+    if "units" in result:
+        for line in score_sheet.sheet_lines(result):
+            click.echo(line)
 
 
 @cli.group()

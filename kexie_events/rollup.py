@@ -6,6 +6,9 @@ Measures: ``attendance`` (person-times), ``events`` (how many events), ``session
 items of kind ``session``), ``audience.GROUP`` (person-times of one audience group) and
 ``figure.SECTION.KEY`` (a number from a plugin's report section, e.g.
 ``figure.eclipse-glasses.handed_out``; one that no event reports is an error, not a 0).
+
+With ``--by unit`` the file's ``[[units]]`` and ``[rubric]`` also score each unit that ran
+events (``unit`` in ``event.toml``) and rank them: see :mod:`kexie_events.scoring`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import attrs
 
-from kexie_events import output
+from kexie_events import output, score_sheet, scoring
 from kexie_events.csv_export import csv_bytes
 from kexie_events.errors import EventFileError, LocatedProblem, Problem, UsageError
 from kexie_events.fields import TableReader, suggest
@@ -45,13 +48,20 @@ class Target:
 
 @attrs.frozen
 class Targets:
-    """A target file: a title, the year, its indicators, and where it was read from."""
+    """A target file: a title, the year, its indicators, and where it was read from.
+
+    Attributes:
+        units: the units listed with their own targets (``[[units]]``), for ``--by unit``.
+        rubric: how units are scored (``[rubric]``); ``None`` when the file has none.
+    """
 
     title: str
     year: int | None
     lang: str | None
     targets: tuple[Target, ...]
     path: Path | None = None
+    units: tuple[scoring.UnitTargets, ...] = ()
+    rubric: scoring.Rubric | None = None
 
 
 def read_targets(path: Path) -> Targets:
@@ -87,9 +97,12 @@ def read_targets(path: Path) -> Targets:
                 "measure",
                 f"no audience {measure.split('.', 1)[1]!r}; groups: {', '.join(AUDIENCES)}",
             )
+        target_id = table.text("id", required=True) or ""
+        if target_id and any(t.id == target_id for t in targets):
+            table.error("id", f"indicator {target_id!r} is listed twice")
         targets.append(
             Target(
-                id=table.text("id", required=True) or "",
+                id=target_id,
                 name=table.text("name", required=True) or "",
                 measure=measure,
                 target=table.number("target", 0, required=True, minimum=0) or 0,
@@ -98,10 +111,11 @@ def read_targets(path: Path) -> Targets:
             )
         )
         table.finish()
+    units, rubric = scoring.read_units(reader, lines, [t.id for t in targets if t.id])
     reader.finish()
     if reader.problems:
         raise EventFileError(LocatedProblem(path, lines.line_of(p.key), p) for p in reader.problems)
-    return Targets(title, year, lang, tuple(targets), path)
+    return Targets(title, year, lang, tuple(targets), path, units, rubric)
 
 
 def figures_of(report: Report) -> set[str]:
@@ -159,13 +173,22 @@ def measure(report: Report, name: str) -> float:
     return value if isinstance(value, int | float) else 0
 
 
-def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> dict:
-    """Add up the events; measure them against the targets if there are any."""
+def rollup(
+    folders: list[Path], plugins: Plugins, targets: Targets | None, *, by_unit: bool = False
+) -> dict:
+    """Add up the events; measure them against the targets if there are any.
+
+    ``by_unit`` also scores and ranks the units that ran them against the target file's rubric
+    (the ``units`` and ``scoring`` keys, see :func:`kexie_events.scoring.score`).
+    """
     from kexie_events.eventfile import load_event
     from kexie_events.store import open_event_store
 
     if not folders:
         raise UsageError("give at least one event folder")
+    if by_unit and (targets is None or targets.rubric is None):
+        where = f"{targets.path} has no [rubric]" if targets else "no --targets FILE given"
+        raise UsageError(f"--by unit scores units against a target file's [rubric]: {where}")
     reports = []
     for folder in folders:
         event = load_event(folder, plugins)
@@ -203,7 +226,7 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         )
     indicators = []
     for target in targets.targets if targets else ():
-        chosen = [r for r in reports if not target.kinds or r.event.kind in target.kinds]
+        chosen = [r for r in reports if counts_for(target, r)]
         actual = sum(measure(r, target.measure) for r in chosen)
         indicators.append(
             {
@@ -217,7 +240,7 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
                 "events": len(chosen),
             }
         )
-    return {
+    result = {
         "title": (targets.title if targets else "")
         or pick(lang, "年度科普活动汇总", "Year in review"),
         "year": targets.year if targets else None,
@@ -232,6 +255,26 @@ def rollup(folders: list[Path], plugins: Plugins, targets: Targets | None) -> di
         "events": events,
         "warnings": warnings,
     }
+    if by_unit:
+        figures = [
+            (
+                r.event,
+                {t.id: measure(r, t.measure) if counts_for(t, r) else 0 for t in targets.targets},
+            )
+            for r in reports
+        ]
+        ids = [t.id for t in targets.targets]
+        scored, more = scoring.score(
+            figures, ids, targets.units, targets.rubric, targets.path, lang
+        )
+        result.update(scored)
+        warnings += more
+    return result
+
+
+def counts_for(target: Target, report: Report) -> bool:
+    """Whether the event counts for ``target`` (its kind is one the target names, if any)."""
+    return not target.kinds or report.event.kind in target.kinds
 
 
 def tables(result: dict) -> dict[str, tuple[tuple, list[tuple]]]:
@@ -378,6 +421,30 @@ def _write_files(result: dict, out: Path, formats: tuple[str, ...]) -> list[str]
         from kexie_events.xlsx_export import workbook_bytes
 
         sheets = [(titles[stem], header, rows) for stem, (header, rows) in tables(result).items()]
+        if "units" in result:
+            # The score sheet first: with --by unit it is what the office opens the file for.
+            sheets.insert(0, (pick(lang, "考核得分", "Scores"), *score_sheet.sheet_table(result)))
         (out / "rollup.xlsx").write_bytes(workbook_bytes(sheets))
         written.append("rollup.xlsx")
+    if "units" in result:
+        written += _write_score_sheet(result, out, formats)
+    return written
+
+
+def _write_score_sheet(result: dict, out: Path, formats: tuple[str, ...]) -> list[str]:
+    """``scores.html``, ``scores.docx`` (official format) and ``scores.csv``: the 考核 sheet."""
+    from kexie_events.docx_writer import html_to_docx
+
+    page = score_sheet.sheet_html(result)
+    written = []
+    if "html" in formats:
+        (out / "scores.html").write_text(page, encoding="utf-8")
+        written.append("scores.html")
+    if "docx" in formats:
+        title = score_sheet.sheet_title(result)
+        (out / "scores.docx").write_bytes(html_to_docx(page, title=title, lang=result["lang"]))
+        written.append("scores.docx")
+    if "csv" in formats:
+        (out / "scores.csv").write_bytes(csv_bytes(*score_sheet.sheet_table(result)))
+        written.append("scores.csv")
     return written
