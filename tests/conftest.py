@@ -21,6 +21,7 @@ TEMPLATES = (
     "lecture-tour",
     "lunar-eclipse-night",
     "meteor-shower-night",
+    "youth-contest",
 )
 
 
