@@ -78,10 +78,11 @@ class Question:
         return tuple(zip(LETTERS, self.options, strict=False))
 
     def answer_text(self, lang: str) -> str:
-        """The answer as a key prints it: ``B``, ``ACD``, ``对`` or ``True``."""
+        """The answer as a key prints it: ``B``, ``A、C、D`` (``ACD`` in English), ``对`` or
+        ``True``."""
         if self.kind == "true-false":
             return truth_text(self.answer == "T", lang)
-        return self.answer
+        return pick(lang, "、".join(self.answer), self.answer)
 
     def read_answer(self, raw: str, lang: str) -> str:
         """A person's answer to this question, in canonical form; ``""`` for none.
