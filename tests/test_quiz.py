@@ -284,3 +284,47 @@ def test_an_english_tour_prints_english_papers(make_event, run):
     assert "10 questions, one point each (6 to pass)" in printed
     keys = (folder / "kit" / "quiz-keys.html").read_text(encoding="utf-8")
     assert "(paper B)" in keys and ("True" in keys or "False" in keys)
+
+
+def test_a_lead_enters_a_sessions_tally_on_the_phone(tour, run, plugins):
+    """The lead types 绿水乡's A-paper tally on the phone page right after marking; a wrong
+    count is refused in Chinese, a scanner has no such button, a correction replaces."""
+    from starlette.testclient import TestClient
+
+    from kexie_events import volunteers
+    from kexie_events.web import create_app
+
+    from conftest import event_store
+
+    questions = len(recorded_papers(tour, plugins)[("lvshui-report", "A")])
+    with event_store(tour) as store:
+        lead = volunteers.add(store, "李强", role="lead", by="test", site=None, gate=None)
+        scanner = volunteers.add(store, "周杰", role="scanner", by="test", site=None, gate=None)
+    as_lead = {"Authorization": f"Bearer {lead}"}
+    tally = "/api/v1/actions/quiz-tally"
+    with TestClient(create_app(tour, plugins)) as client:
+        me = client.get("/api/v1/me", headers=as_lead).json()
+        [button] = [a for a in me["actions"] if a["id"] == "quiz-tally"]
+        assert button["label"] == "录入答卷成绩"
+        title = "绿水乡报告会：《纲要》专题报告和专家讲座"
+        assert f"{title}（A卷）" in [label for _value, label in button["choices"]]
+        scanner_me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {scanner}"})
+        assert "quiz-tally" not in [a["id"] for a in scanner_me.json()["actions"]]
+
+        short = {"choice": "lvshui-report|A", "papers": 40, "passed": "30", "right": "30 31"}
+        refused = client.post(tally, json=short, headers=as_lead)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == f"这份试卷有{questions}道题，填了2个数"
+        too_many = {**short, "passed": "41", "right": " ".join(["20"] * questions)}
+        assert "合格份数41多于答卷份数40" in client.post(tally, json=too_many, headers=as_lead).text
+
+        first = {**short, "right": " ".join(["20"] * questions)}
+        answer = client.post(tally, json=first, headers=as_lead)
+        assert answer.status_code == 200, answer.text
+        assert f"已录入：{title}A卷40份，合格30份" in answer.text
+        corrected = {**first, "papers": 42, "passed": "35"}
+        assert client.post(tally, json=corrected, headers=as_lead).status_code == 200
+
+    figures = report_data(run, tour)["sections"]["quiz"]
+    assert figures["papers"] == 42  # the correction replaced the first entry
+    assert figures["passed"] == 35

@@ -3,7 +3,8 @@
 An event uses it with a ``[plugins.quiz]`` section (see :mod:`kexie_plugins.quiz.settings`):
 a question bank beside ``event.toml``, papers drawn per session in A/B variants, printed with
 their answer keys in the kit; marks imported after each session (``kexie quiz import``); the
-results per session and audience in the report, with ``figure.quiz.papers`` and
+results per session and audience in the report (a lead may type a session's tally on the phone
+page instead, :mod:`.phone`), with ``figure.quiz.papers`` and
 ``figure.quiz.pass_rate``; a training certificate for each named participant who passed.
 See docs/quiz.md.
 """
@@ -124,6 +125,15 @@ def kexie_documents(event, config, store):
         description=pick(lang, "阅卷用，测试结束前不得外传", "For the markers only"),
         order=71,
     )
+
+
+@hookimpl
+def kexie_volunteer_actions(event, config):
+    """The leads' quick entry of a session's tally on the phone page."""
+    from kexie_plugins.quiz.phone import tally_action
+
+    if config.sessions:
+        yield tally_action(event, config)
 
 
 @hookimpl

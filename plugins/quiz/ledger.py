@@ -42,6 +42,7 @@ _FORGET_UNMARKED = text(
 _DELETE_SESSIONS = text("DELETE FROM quiz_results WHERE session IN :sessions").bindparams(
     bindparam("sessions", expanding=True)
 )
+_DELETE_VARIANT = text("DELETE FROM quiz_results WHERE session = :session AND variant = :variant")
 _ADD_RESULT = text(
     "INSERT INTO quiz_results (session, variant, audience, name, papers, passed, correct,"
     " answers, source, line, imported_at, by)"
@@ -132,6 +133,28 @@ class Result:
     line: int = 0
 
 
+def _add(db, result: Result, *, source: str, at: dt.datetime, by: str) -> None:
+    db.execute(
+        _ADD_RESULT,
+        {
+            "session": result.session,
+            "variant": result.variant,
+            "audience": result.audience,
+            "name": result.name,
+            "papers": result.papers,
+            "passed": result.passed,
+            "correct": json.dumps(list(result.correct)),
+            "answers": None
+            if result.answers is None
+            else json.dumps(list(result.answers), ensure_ascii=False),
+            "source": source,
+            "line": result.line,
+            "imported_at": at.isoformat(),
+            "by": by,
+        },
+    )
+
+
 def replace_results(
     store: EventStore,
     sessions: Iterable[str],
@@ -148,25 +171,17 @@ def replace_results(
         if sessions:
             db.execute(_DELETE_SESSIONS, {"sessions": sessions})
         for result in results:
-            db.execute(
-                _ADD_RESULT,
-                {
-                    "session": result.session,
-                    "variant": result.variant,
-                    "audience": result.audience,
-                    "name": result.name,
-                    "papers": result.papers,
-                    "passed": result.passed,
-                    "correct": json.dumps(list(result.correct)),
-                    "answers": None
-                    if result.answers is None
-                    else json.dumps(list(result.answers), ensure_ascii=False),
-                    "source": source,
-                    "line": result.line,
-                    "imported_at": at.isoformat(),
-                    "by": by,
-                },
-            )
+            _add(db, result, source=source, at=at, by=by)
+
+
+def replace_variant_results(
+    store: EventStore, result: Result, *, source: str, at: dt.datetime, by: str
+) -> None:
+    """Make ``result`` the marks of its session's variant (a tally typed on the phone),
+    replacing that variant's earlier marks in one transaction."""
+    with store.transaction() as db:
+        db.execute(_DELETE_VARIANT, {"session": result.session, "variant": result.variant})
+        _add(db, result, source=source, at=at, by=by)
 
 
 def results(store: EventStore) -> list[Result]:
