@@ -318,7 +318,9 @@ def test_a_lead_enters_a_sessions_tally_on_the_phone(tour, run, plugins):
         too_many = {**short, "passed": "41", "right": " ".join(["20"] * questions)}
         assert "合格份数41多于答卷份数40" in client.post(tally, json=too_many, headers=as_lead).text
 
-        first = {**short, "right": " ".join(["20"] * questions)}
+        odd = {**short, "passed": "²", "right": " ".join(["20"] * questions)}
+        assert "合格份数必须是整数" in client.post(tally, json=odd, headers=as_lead).text
+        first = {**short, "passed": "３０", "right": " ".join(["20"] * questions)}
         answer = client.post(tally, json=first, headers=as_lead)
         assert answer.status_code == 200, answer.text
         assert f"已录入：{title}A卷40份，合格30份" in answer.text
