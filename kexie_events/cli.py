@@ -515,6 +515,9 @@ def volunteers_hours(ctx, directory: Path, out, recorded_only: bool, as_json: bo
 
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.UsageError(f"--out {out}: give a .csv or .xlsx file")
+    if out is not None and (out.exists() or out.is_symlink()):
+        # A .csv or .xlsx beside the event may be one of its own files (the judges' list).
+        raise click.UsageError(f"--out {out}: the file exists; remove it or choose a new name")
     plugins, event, store = open_event(ctx, directory)
     with store:
         days = volunteer_hours.event_hours(event, store, plugins, recorded_only=recorded_only)

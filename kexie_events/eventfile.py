@@ -323,8 +323,15 @@ def _schedule(top, zone, site_gates, event_start, event_end) -> tuple[ScheduleIt
 
 def _volunteers(top, zone, site_gates) -> tuple[Volunteer, ...]:
     volunteers = []
+    named: set[str] = set()
     for reader in _finished(top.tables("volunteers")):
         name = reader.text("name", required=True)
+        if name and name.strip() in named:
+            # Hours, logins and certificates go by name: two people of one name would be one.
+            reader.error(
+                "name", f"{name!r} is listed twice; add what tells them apart, e.g. 张伟（一中）"
+            )
+        named.add((name or "").strip())
         shifts = []
         for shift in _finished(reader.tables("shifts")):
             start = shift.moment("start", zone, required=True)

@@ -207,8 +207,11 @@ def write_private(path: Path, data: bytes) -> None:
 
     The file is the one the user named with ``--out``: it is replaced, like ``cp`` would, and
     its mode is set even when it existed before (``O_CREAT``'s mode applies to new files only).
+    A symbolic link is refused, not followed: it would write, and tighten, a file elsewhere.
     """
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link; give the export's own file name")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)

@@ -212,6 +212,17 @@ def test_no_section_no_certificates(science_day, run):  # noqa: F811
     assert not (science_day / "certificate-signing.key").exists()
 
 
+def test_an_event_without_its_key_verifies_nothing_and_makes_no_key(printed, run, tmp_path):
+    """A copy of the event without its secret (a restored backup) says the code is not its
+    own; checking a code never creates the event's key."""
+    folder, codes = printed
+    copy = shutil.copytree(folder, tmp_path / "副本")
+    (copy / "certificate-signing.key").unlink()
+    result = run("certificates", "verify", codes["黄丽"], "--dir", copy)
+    assert result.exit_code == 1 and result.output.startswith("不是本活动颁发的证书")
+    assert not (copy / "certificate-signing.key").exists()
+
+
 def test_key_is_private(printed):
     folder, _codes = printed
     assert (folder / "certificate-signing.key").stat().st_mode & 0o077 == 0

@@ -397,3 +397,12 @@ def test_pupils_names_are_purged_and_the_counts_stay(contest, run):
     assert len(listing) == 300
     assert {(e["pupils"], e["teacher"]) for e in listing} == {("", "")}
     assert report_of(run, folder)["sections"]["contest"]["entries"] == 300
+
+
+def test_an_invisible_character_does_not_make_a_judges_school_another():
+    """A school name pasted from a web page may carry a zero-width space or a soft hyphen:
+    it is still the judge's school, so the judge is never given that entry."""
+    from kexie_plugins.contest.config import school_key
+
+    for spelt in ("县第一中学\u200b", "县第一\u00ad中学", "\ufeff县第一中学", "县第一中学 "):
+        assert school_key(spelt) == school_key("县第一中学"), repr(spelt)

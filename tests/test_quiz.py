@@ -327,6 +327,18 @@ def test_a_lead_enters_a_sessions_tally_on_the_phone(tour, run, plugins):
         corrected = {**first, "papers": 42, "passed": "35"}
         assert client.post(tally, json=corrected, headers=as_lead).status_code == 200
 
+        # Marks imported from a file are never overwritten from a phone.
+        paper = recorded_papers(tour, plugins)[("manshui-report", "A")]
+        marks = tour / "manshui.csv"
+        header = ["session", "variant", "name", *(str(n) for n in range(1, len(paper) + 1))]
+        row = ["manshui-report", "A", "赵敏", *(q.answer_text("zh") for q in paper)]
+        marks.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+        assert run("quiz", "import", tour, marks).exit_code == 0
+        over = {**first, "choice": "manshui-report|A"}
+        refused = client.post(tally, json=over, headers=as_lead)
+        assert refused.status_code == 409
+        assert "这一场的成绩已由文件导入" in refused.text
+
     figures = report_data(run, tour)["sections"]["quiz"]
-    assert figures["papers"] == 42  # the correction replaced the first entry
-    assert figures["passed"] == 35
+    assert figures["papers"] == 43  # the correction replaced the first entry; 赵敏's paper
+    assert figures["passed"] == 36

@@ -140,3 +140,25 @@ def test_span_rounds_up_to_a_quarter_but_never_beyond_the_shift():
     counted = shift_hours(shift, [at(24, "12:04:30"), at(24, "08:00"), at(24, "13:00")])
     assert (counted.hours, counted.basis) == (4.0, RECORDED)
     assert shift_hours(shift, [at(24, "07:00")]).basis == PLANNED
+
+
+def test_the_export_never_replaces_a_file_or_follows_a_link(science_day, run, tmp_path):
+    """A .csv beside the event may be one of its own files: it is left as it was."""
+    judges = tmp_path / "judges.csv"
+    judges.write_text("name,school\n王志强,县第一中学\n", encoding="utf-8")
+    result = run("volunteers", "hours", science_day, "--out", judges)
+    assert result.exit_code == 2 and "exists" in result.output
+    assert judges.read_text(encoding="utf-8") == "name,school\n王志强,县第一中学\n"
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "elsewhere.csv")
+    assert run("volunteers", "hours", science_day, "--out", link).exit_code == 2
+    assert not (tmp_path / "elsewhere.csv").exists()
+
+
+def test_two_volunteers_of_one_name_are_refused(science_day, run):
+    """Hours and certificates go by name: two people named 黄丽 would be added up as one."""
+    with (science_day / "event.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[[volunteers]]\nname = "黄丽"\nrole = "steward"\n')
+    result = run("check", science_day)
+    assert result.exit_code == 2
+    assert "'黄丽' is listed twice" in result.output and "name" in result.output

@@ -69,7 +69,13 @@ def issued(event, config: CertificatesConfig, store, plugins) -> list[Issued]:
 
 
 def verify(event, config: CertificatesConfig, store, plugins, code: str) -> Verdict:
-    """Check ``code`` (or a verification link) against the event's key and what it grants now."""
+    """Check ``code`` (or a verification link) against the event's key and what it grants now.
+
+    An event without its key has signed nothing: every code is another event's, and no key is
+    made (a visitor to the public page must not create the event's secret).
+    """
+    if not (event.folder / codes.PRIVATE_KEY_FILE).exists():
+        return Verdict("other_event")
     verifier = codes.load_or_create_signer(event.folder).verifier()
     try:
         signed = verifier.open(code)

@@ -40,8 +40,11 @@ def same_school(a: str, b: str) -> bool:
 
 
 def school_key(name: str) -> str:
-    """A school name as compared: ``县一中`` and ``县一中 `` are the same school."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    """A school name as compared: ``县一中``, ``县一中 `` and ``县一中`` with an invisible
+    zero-width or soft-hyphen character (format characters, Unicode category Cf) are the same
+    school, so no judge scores their own school's entry through a stray character."""
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    return "".join(unicodedata.normalize("NFKC", visible).split()).casefold()
 
 
 @attrs.frozen

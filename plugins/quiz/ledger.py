@@ -42,7 +42,12 @@ _FORGET_UNMARKED = text(
 _DELETE_SESSIONS = text("DELETE FROM quiz_results WHERE session IN :sessions").bindparams(
     bindparam("sessions", expanding=True)
 )
-_DELETE_VARIANT = text("DELETE FROM quiz_results WHERE session = :session AND variant = :variant")
+_DELETE_VARIANT = text(
+    "DELETE FROM quiz_results WHERE session = :session AND variant = :variant AND source = :source"
+)
+_VARIANT_SOURCES = text(
+    "SELECT DISTINCT source FROM quiz_results WHERE session = :session AND variant = :variant"
+)
 _ADD_RESULT = text(
     "INSERT INTO quiz_results (session, variant, audience, name, papers, passed, correct,"
     " answers, source, line, imported_at, by)"
@@ -176,12 +181,17 @@ def replace_results(
 
 def replace_variant_results(
     store: EventStore, result: Result, *, source: str, at: dt.datetime, by: str
-) -> None:
-    """Make ``result`` the marks of its session's variant (a tally typed on the phone),
-    replacing that variant's earlier marks in one transaction."""
+) -> bool:
+    """Make ``result`` the ``source`` entry of its session's variant (a tally typed on the
+    phone), replacing that source's earlier entry, in one transaction. Marks from any other
+    source (an imported file) are left whole and nothing is recorded: ``False`` then."""
+    keys = {"session": result.session, "variant": result.variant}
     with store.transaction() as db:
-        db.execute(_DELETE_VARIANT, {"session": result.session, "variant": result.variant})
+        if set(db.execute(_VARIANT_SOURCES, keys).scalars()) - {source}:
+            return False
+        db.execute(_DELETE_VARIANT, {**keys, "source": source})
         _add(db, result, source=source, at=at, by=by)
+    return True
 
 
 def results(store: EventStore) -> list[Result]:

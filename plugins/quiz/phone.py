@@ -3,8 +3,10 @@
 The lead picks the session and variant, types how many papers were sat and how many passed,
 and the papers that got each question right, in the order of the paper ("8 7 9 5 ...").
 The tally is checked as a marks file's tally row is (no count above the papers, one count per
-question) and replaces what was entered for that session and variant before, so a corrected
-entry never counts twice. A marks file imported later for the session replaces it in turn.
+question) and replaces what was entered on the phone for that session and variant before, so
+a corrected entry never counts twice. Marks imported from a file are never touched from the
+phone: a tally for a session and variant that has them is refused. A file imported later for
+the session replaces the phone's entries.
 """
 
 from __future__ import annotations
@@ -89,15 +91,15 @@ def record_tally(call: ActionRequest, settings: QuizSettings, labels: dict[str, 
         raise KexieError(
             pick(lang, "题库有误或缺失，请先在控制台修正", "the question bank needs fixing first")
         )
-    papers = {(p.session.id, p.variant): p for p in papers_of(settings, call.store)}
+    papers = {_choice(p.session.id, p.variant): p for p in papers_of(settings, call.store)}
     wanted = inputs.one_of(
         call.data.get("choice"),
         "choice",
-        (_choice(*key) for key in papers),
+        papers,
         lang=lang,
         label=pick(lang, "场次和卷别", "session and paper"),
     )
-    paper = papers[tuple(wanted.split("|", 1))]
+    paper = papers[wanted]
     count = call.data["papers"]
     passed_text = call.data.get("passed")
     if passed_text is None:
@@ -121,9 +123,16 @@ def record_tally(call: ActionRequest, settings: QuizSettings, labels: dict[str, 
     result = ledger.Result(
         paper.session.id, paper.variant, None, None, count, passed, correct, None, 0
     )
-    ledger.replace_variant_results(
+    if not ledger.replace_variant_results(
         call.store, result, source=SOURCE, at=call.at, by=call.volunteer.name
-    )
+    ):
+        raise KexieError(
+            pick(
+                lang,
+                "这一场的成绩已由文件导入，不能在手机上覆盖；如需更正，请修改文件后重新导入",
+                "marks for this paper were imported from a file; correct the file and import it",
+            )
+        )
     return pick(
         lang,
         f"已录入：{paper.session.title}{paper.variant}卷{count}份，合格{passed}份",
