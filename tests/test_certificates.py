@@ -97,6 +97,10 @@ def test_tampered_signature_and_garbage_are_refused(printed, run):
     assert json.loads(run("certificates", "verify", mixed, "--dir", folder, "--json").output)[
         "outcome"
     ] in ("forged", "other_event")
+    # The last letter carries unused bits: a code with them set is not the certificate's code.
+    spare = {"A": "B", "Q": "R"}.get(code[-1], chr(ord(code[-1]) ^ 1))
+    loose = run("certificates", "verify", code[:-1] + spare, "--dir", folder, "--json")
+    assert loose.exit_code == 1 and json.loads(loose.output)["outcome"] in ("malformed", "forged")
     garbage = run("certificates", "verify", "HELLO", "--dir", folder, "--json")
     assert garbage.exit_code == 1 and json.loads(garbage.output)["outcome"] == "malformed"
 
@@ -147,7 +151,9 @@ def test_server_page_says_genuine_or_forged_in_chinese(printed, plugins):
         assert "真实有效" in page.text and "累计服务4.25小时" in page.text
         text = visible_text(page.text)
         assert not re.search(r"[A-Za-z]{2,}", text), re.findall(r"[A-Za-z]{2,}", text)[:5]
-        forged = client.get("/c/", params={"code": codes["周杰"][:-1] + "Q"})
+        code = codes["周杰"]
+        letter = "Q" if code[-10] != "Q" else "R"  # a letter of the signature, changed
+        forged = client.get("/c/", params={"code": code[:-10] + letter + code[-9:]})
         assert 'data-outcome="forged"' in forged.text and "伪造" in forged.text
         assert "累计服务" not in forged.text
         empty = client.get("/c/")

@@ -102,6 +102,10 @@ class Verifier:
         if not text.startswith(PREFIX) or not _BASE32.fullmatch(body):
             raise CodeError("malformed")
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
+        if base64.b32encode(raw).decode().rstrip("=") != body:
+            # The last letter's unused bits set: decoding ignores them, so without this check
+            # one certificate would have several codes.
+            raise CodeError("malformed")
         payload, signature = raw[:_PAYLOAD], raw[_PAYLOAD:]
         if payload[:_TAG] != _tag(self.public_bytes):
             raise CodeError("other_event")
@@ -146,14 +150,8 @@ class Signer:
 
 def load_or_create_signer(folder: Path) -> Signer:
     """The event's certificate key from ``certificate-signing.key``, made on first use."""
-
-    def generate() -> bytes:
-        from nacl.signing import SigningKey
-
-        return bytes(SigningKey.generate())
-
     path = folder / PRIVATE_KEY_FILE
-    data = keyfile.read_or_create(path, generate)
+    data = keyfile.signing_seed(path)
     if data is None:
         raise KexieError(f"{path} is not an Ed25519 private key (32 raw bytes)")
     return Signer(data)
