@@ -36,7 +36,8 @@ _SCAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}")
 # Bidirectional overrides can make a report line read differently from what is stored.
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Full-width digits are what a Chinese input method types in full-width mode.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+#: Full-width digits, as a Chinese input method types them, to 0-9.
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class InputError(KexieError, ValueError):
@@ -195,7 +196,7 @@ def ticket_number(code: str, *, lang: str) -> int | None:
     """
     typed = code.strip()
     if not typed.isascii():
-        typed = typed.translate(_FULL_WIDTH)
+        typed = typed.translate(FULL_WIDTH_DIGITS)
     if typed.isascii():
         if typed.isdigit() and len(typed) <= 9:
             return int(typed)

@@ -27,3 +27,15 @@ def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes | None:
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)
     return data
+
+
+def signing_seed(path: Path) -> bytes | None:
+    """The Ed25519 private key (its 32-byte seed) in ``path``, made on first use; ``None`` as
+    for :func:`read_or_create`. Tickets and certificates each sign with one of their own."""
+
+    def generate() -> bytes:
+        from nacl.signing import SigningKey
+
+        return bytes(SigningKey.generate())
+
+    return read_or_create(path, generate)

@@ -142,7 +142,7 @@ class FormProblems(Exception):
 
 def _whole_number(value: str, field: str, *, lang: str, label: str) -> int:
     """A count typed in a form (``12``, full-width ``１２``) as the number ``inputs`` checks."""
-    typed = value.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    typed = value.strip().translate(inputs.FULL_WIDTH_DIGITS)
     if typed == "":
         return inputs.whole_number(None, field, lang=lang, label=label)
     if not (typed.isascii() and typed.isdigit()):

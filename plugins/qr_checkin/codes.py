@@ -109,14 +109,8 @@ class Signer:
 
 def load_or_create_signer(folder: Path) -> Signer:
     """The event's signing key from ``ticket-signing.key`` (mode 0600), made on first use."""
-
-    def generate() -> bytes:
-        from nacl.signing import SigningKey
-
-        return bytes(SigningKey.generate())
-
     path = folder / PRIVATE_KEY_FILE
-    data = keyfile.read_or_create(path, generate)
+    data = keyfile.signing_seed(path)
     if data is None:
         raise CodeError(f"{path} is not an Ed25519 private key (32 raw bytes)")
     return Signer(data)

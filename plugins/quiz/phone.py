@@ -27,7 +27,6 @@ ACTION_ID = "quiz-tally"
 SOURCE = "phone"
 _COUNTS = re.compile(r"[\s,，、;；/]+")
 _WHOLE = re.compile(r"[0-9]{1,7}")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _choice(session_id: str, variant: str) -> str:
@@ -70,7 +69,7 @@ def tally_action(event, settings: QuizSettings) -> VolunteerAction:
 def _count(raw: str, field: str, label: str, papers: int, lang: str) -> int:
     """A count typed with the digits 0-9 (full-width as a Chinese input method types them);
     ``²`` or Arabic-Indic digits, which ``str.isdigit`` accepts, are refused."""
-    raw = raw.translate(_FULL_WIDTH)
+    raw = raw.translate(inputs.FULL_WIDTH_DIGITS)
     if not _WHOLE.fullmatch(raw):
         raise InputError(field, pick(lang, f"{label}必须是整数", f"{label} must be a whole number"))
     value = int(raw)
