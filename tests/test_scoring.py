@@ -46,9 +46,13 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def townships(tmp_path_factory):
-    """Ten lecture tours of eight townships and one the county ran itself (no unit)."""
+    """Ten lecture tours of eight townships and one the county ran itself (no unit).
+
+    Made for each test: on PostgreSQL runs every test has a database of its own, and the
+    counts must be in the one the test reads.
+    """
     from click.testing import CliRunner
 
     from kexie_events.cli import cli
