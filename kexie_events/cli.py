@@ -223,7 +223,7 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("root", metavar="ROOT", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("root", metavar="ROOT")
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -246,14 +246,29 @@ def kit(ctx: click.Context, directory: Path, out: Path | None) -> None:
     help="Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client,"
     " for the sign-up page's limits per address; see docs/deploy.md.",
 )
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With a database as ROOT: the folder where this server keeps its copy of the events'"
+    " folders (default: under ~/.cache/kexie-events/).",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, root: Path, host: str, port: int, use_https: bool, proxies: str
+    ctx: click.Context,
+    root: str,
+    host: str,
+    port: int,
+    use_https: bool,
+    proxies: str,
+    workdir: Path | None,
 ) -> None:
     """Run the volunteer check-in app for phones at the gates, and the organisers' console.
 
     ROOT is an event folder, or a folder of event folders (a county's year): each event of a
     year is served at /e/FOLDER/, built on its first request. The console is at /console/.
+    ROOT may also be a PostgreSQL database (postgresql://user@host/db) holding a year's events,
+    put there with kexie db put or made in the console; each server works on a copy of their
+    folders (--workdir) that it keeps in step with the database.
 
     Several servers may run for one event whose store is in PostgreSQL ([store] url or
     KEXIE_DATABASE_URL), on one machine or several, behind a reverse proxy (docs/deploy.md).
@@ -268,7 +283,7 @@ def serve(
     from kexie_events.server import Broken, root_app, year_lines
     from kexie_events.web import server_options
 
-    served, plugins = Root.at(root), plugins_of(ctx)
+    served, plugins = Root.at(root, workdir), plugins_of(ctx)
     folder, pid = served.folder, os.getpid()
     app = root_app(served, plugins, on_shutdown=lambda: logins.withdraw_server(folder, pid))
     try:
@@ -356,6 +371,7 @@ def serve(
         )
     finally:
         app.close()
+        served.close()
 
 
 def _addresses(host: str) -> list[str]:
@@ -797,6 +813,53 @@ def db_copy(ctx, directory: Path, target: str) -> None:
     click.echo(f"copied {len(copied)} tables, {rows} rows to {location.describe()}; checked")
     if location.path is None:
         click.echo(f'to use it, set [store] url = "{target}" in {event.toml_path}')
+
+
+@db_group.command(name="put")
+@event_dir
+@click.option("--to", "url", required=True, metavar="URL", help="postgresql://user@host/db")
+@click.option("--by", default=default_user, help="Who puts it there.")
+@click.pass_context
+def db_put(ctx, directory: Path, url: str, by: str) -> None:
+    """Put DIR's event into the database that kexie serve URL serves: its store (copied and
+    checked, as db copy does) and its folder's files (event.toml, the files it names, keys).
+
+    The event's id there is DIR's name. From then on the database's copy is the event: change
+    it in the console, or take a copy with kexie db get.
+    """
+    from kexie_events.console.database_root import put_event
+
+    put = put_event(directory, url, plugins_of(ctx), by)
+    click.echo(f"{put.event_id}: {len(put.files)} files put in {database_text(url)}")
+    if put.tables is not None:
+        rows = sum(table.rows for table in put.tables)
+        click.echo(f"its store: {len(put.tables)} tables, {rows} rows copied; checked")
+    click.echo(f"serve it with: kexie serve {database_text(url)}")
+
+
+@db_group.command(name="get")
+@click.argument("url", metavar="URL")
+@click.argument("event_id", metavar="EVENT")
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+def db_get(url: str, event_id: str, directory: Path) -> None:
+    """Write EVENT's folder from the database at URL into DIR, a new folder (for commands, or to
+    keep). Its store stays in the database: run commands on DIR with KEXIE_DATABASE_URL=URL.
+    """
+    from kexie_events.console.database_root import folders_in
+
+    if directory.exists():
+        raise click.UsageError(f"{directory} exists; give a new folder")
+    with contextlib.closing(folders_in(url)) as folders:
+        written = folders.get(event_id, directory)
+    click.echo(f"{event_id}: {len(written)} files written to {directory}")
+    click.echo(f"its store is in the database: KEXIE_DATABASE_URL={database_text(url)}")
+
+
+def database_text(url: str) -> str:
+    """A database's address for messages: without its password."""
+    from kexie_events.database import without_password
+
+    return without_password(url)
 
 
 @cli.command(name="plugins")

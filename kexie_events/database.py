@@ -75,7 +75,7 @@ class Location:
         """Where the store is, for messages, without the password."""
         if self.path is not None:
             return str(self.path)
-        return f"{_without_password(self.url)} (schema {self.schema})"
+        return f"{without_password(self.url)} (schema {self.schema})"
 
 
 def sqlite_file(path: Path, folder: Path | None = None) -> Location:
@@ -128,7 +128,8 @@ def locate(folder: Path, url: str | None = None, schema: str | None = None) -> L
     return postgresql(url, schema or Path(folder).resolve().name, Path(folder))
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***`` (for messages and file names)."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 

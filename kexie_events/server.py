@@ -35,8 +35,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kexie_events.console import pages, problem_words
-from kexie_events.console.auth import HOME, PREFIX
+from kexie_events.console.auth import HOME, PREFIX, STATIC_PREFIX, organiser_in
 from kexie_events.console.root import EVENTS_PATH, Root, event_path
+from kexie_events.database import StoreUnavailable
 from kexie_events.errors import EventFileError, KexieError, LocatedProblem
 from kexie_events.eventfile import EVENT_FILE
 from kexie_events.plugins import Plugins
@@ -265,6 +266,8 @@ class RootApp:
             return await self._lifespan(receive, send)
         path = scope["path"]
         if path == PREFIX or path.startswith(PREFIX + "/"):
+            if self.root.kept_elsewhere and not path.startswith(STATIC_PREFIX):
+                return await self._console_kept_elsewhere(scope, receive, send)
             return await self.console(scope, receive, send)
         if self._single:
             return await self._event(self._single_id, scope, receive, send)
@@ -284,7 +287,44 @@ class RootApp:
         inner = {**scope, "root_path": scope.get("root_path", "") + prefix}
         await self._event(event_id, inner, receive, send)
 
+    async def _console_kept_elsewhere(self, scope, receive, send) -> None:
+        """A console request on a ROOT kept in a database: the copy is brought up to date
+        first, and what the request changed is saved before its answer leaves (so that the
+        next request, on whichever server, sees it)."""
+        await self._refresh(None)
+        if scope.get("method") in ("GET", "HEAD"):
+            return await self.console(scope, receive, send)
+        event_id = _console_event_id(scope["path"])
+        saved = False
+
+        async def send_after_saving(message) -> None:
+            nonlocal saved
+            if message["type"] == "http.response.start" and not saved:
+                saved = True
+                organiser = organiser_in(scope)
+                by = organiser.name if organiser is not None else "kexie serve"
+                await run_in_threadpool(self.root.save, event_id, by)
+            await send(message)
+
+        await self.console(scope, receive, send_after_saving)
+
+    async def _refresh(self, event_id: str | None) -> None:
+        """Fetch what changed in the database; build anew the events whose files changed.
+
+        A database that does not answer leaves the copy as it is: the request goes on, and
+        the event's own store (in the same database) answers 503 if it must.
+        """
+        try:
+            changed = await run_in_threadpool(self.root.refresh, event_id)
+        except StoreUnavailable as error:
+            log.warning("the events' folders were not refreshed: %s", error)
+            return
+        for changed_id in changed:
+            await self.apps.reload(changed_id)
+
     async def _event(self, event_id: str, scope, receive, send) -> None:
+        if self.root.kept_elsewhere and self.root.due(event_id):
+            await self._refresh(event_id)
         async with self.apps.using(event_id) as served:
             if isinstance(served, Running):
                 return await served.app(scope, receive, send)
@@ -333,6 +373,15 @@ async def _answer(response: Response, scope, receive, send) -> None:
         await send({"type": "websocket.close", "code": 1008})
         return
     await response(scope, receive, send)
+
+
+def _console_event_id(path: str) -> str | None:
+    """The event a console path is about (``/console/events/{id}/...``), else ``None``."""
+    head = PREFIX + "/events/"
+    if not path.startswith(head):
+        return None
+    event_id = path[len(head) :].partition("/")[0]  # ASGI paths come decoded
+    return event_id or None
 
 
 def _wants_json(scope) -> bool:

@@ -147,9 +147,12 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``kexie serve`` in a real process on 127.0.0.1, stopped at the end of the test."""
+    """``kexie serve`` in a real process on 127.0.0.1, stopped at the end of the test.
 
-    def __init__(self, folder: Path, *, https: bool = False):
+    ``folder`` is its ROOT (a folder, or a database's address); ``options`` go on its command
+    line."""
+
+    def __init__(self, folder: Path | str, *, https: bool = False, options: tuple = ()):
         import subprocess
         import sys
 
@@ -163,6 +166,7 @@ class LiveServer:
             str(folder),
             "--port",
             str(self.port),
+            *options,
         ]
         self.process = subprocess.Popen(
             [*command, "--https"] if https else command,

@@ -119,12 +119,17 @@ def csrf_token(request: Request) -> str:
     return csrf_for(request.cookies[SESSION_COOKIE])
 
 
+def organiser_in(scope) -> Organiser | None:
+    """The organiser :class:`ConsoleAuth` let through for the request of ``scope``, if any."""
+    return scope.get("state", {}).get(_STATE_KEY)
+
+
 def organiser_of(request: Request) -> Organiser:
     """The organiser logged in for this request; :class:`Refused` (401) when none is.
 
     :class:`ConsoleAuth` has checked the session before the route runs.
     """
-    organiser = request.scope.get("state", {}).get(_STATE_KEY)
+    organiser = organiser_in(request.scope)
     if organiser is None:
         raise Refused(401, "need_login")
     return organiser

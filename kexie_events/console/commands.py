@@ -11,11 +11,10 @@ from pathlib import Path
 
 import click
 
+from kexie_events.console.root import opened
 from kexie_events.plugin_cli import default_user, print_json
 
-root_argument = click.argument(
-    "root", metavar="ROOT", type=click.Path(file_okay=False, path_type=Path)
-)
+root_argument = click.argument("root", metavar="ROOT")
 url_option = click.option(
     "--url",
     "base_url",
@@ -32,8 +31,9 @@ DEFAULT_BASE = "http://127.0.0.1:8000/"
 def organizers() -> None:
     """Console accounts for organisers: one-time login links, revoking, listing.
 
-    ROOT is an event folder or a folder of event folders (a county's year); the accounts are
-    kept in ROOT/console.db (or PostgreSQL with KEXIE_DATABASE_URL). An admin manages accounts
+    ROOT is an event folder or a folder of event folders (a county's year), or a PostgreSQL
+    database that kexie serve serves; the accounts are kept in ROOT/console.db (or in
+    PostgreSQL, with a database ROOT or KEXIE_DATABASE_URL). An admin manages accounts
     and sees every event; an organizer sees the events given with --events.
     """
 
@@ -57,14 +57,14 @@ def organizers() -> None:
 )
 @url_option
 @click.option("--by", default=default_user, help="Who gives the account.")
-def organizers_add(root: Path, name: str, role: str, events: str, base_url, by: str) -> None:
+def organizers_add(root: str, name: str, role: str, events: str, base_url, by: str) -> None:
     """Give NAME a console account; prints a one-time login link and its QR code."""
     from kexie_events.console.accounts import open_accounts
 
-    with open_accounts(root) as accounts:
+    with opened(root) as served, open_accounts(served) as accounts:
         link = accounts.add(name, role, events.split(","), by=by)
         lang = accounts.lang
-    _print_link(root, link, role, lang, base_url)
+        _print_link(served.folder, link, role, lang, base_url)
 
 
 @organizers.command(name="link")
@@ -72,27 +72,27 @@ def organizers_add(root: Path, name: str, role: str, events: str, base_url, by: 
 @click.argument("name")
 @url_option
 @click.option("--by", default=default_user, help="Who gives the link.")
-def organizers_link(root: Path, name: str, base_url, by: str) -> None:
+def organizers_link(root: str, name: str, base_url, by: str) -> None:
     """Print a new one-time login link for NAME (earlier unused links stop working)."""
     from kexie_events.console.accounts import open_accounts
 
-    with open_accounts(root) as accounts:
+    with opened(root) as served, open_accounts(served) as accounts:
         link = accounts.new_link(name, by=by)
         organiser = accounts.organiser(name)
         lang = accounts.lang
-    _print_link(root, link, organiser.role if organiser else "", lang, base_url)
+        _print_link(served.folder, link, organiser.role if organiser else "", lang, base_url)
 
 
 @organizers.command(name="revoke")
 @root_argument
 @click.argument("name")
 @click.option("--by", default=default_user, help="Who revokes it.")
-def organizers_revoke(root: Path, name: str, by: str) -> None:
+def organizers_revoke(root: str, name: str, by: str) -> None:
     """Close NAME's account: logged out at once, links stop working."""
     from kexie_events.console.accounts import open_accounts
     from kexie_events.i18n import pick
 
-    with open_accounts(root) as accounts:
+    with opened(root) as served, open_accounts(served) as accounts:
         accounts.revoke(name, by=by)
         lang = accounts.lang
     click.echo(pick(lang, f"已注销{name}的控制台账号", f"closed the console account of {name}"))
@@ -101,12 +101,12 @@ def organizers_revoke(root: Path, name: str, by: str) -> None:
 @organizers.command(name="list")
 @root_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-def organizers_list(root: Path, as_json: bool) -> None:
+def organizers_list(root: str, as_json: bool) -> None:
     """List the console accounts: name, role, events."""
     from kexie_events.console.accounts import open_accounts
     from kexie_events.i18n import date_text, pick
 
-    with open_accounts(root) as accounts:
+    with opened(root) as served, open_accounts(served) as accounts:
         found = accounts.list()
         lang = accounts.lang
     if as_json:

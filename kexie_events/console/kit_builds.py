@@ -141,6 +141,7 @@ class KitBuilds:
     def _run(self, event_id: str, by: str, lang: str, ended: threading.Event) -> None:
         try:
             files = build_kit(self.root, self.plugins, event_id, by, self._progress(event_id))
+            self.root.save(event_id, by)  # a ROOT kept in a database: the kit goes there too
         except EventFileError as error:
             self._finish(event_id, ended, error=_event_file_message(lang), detail=str(error))
         except KexieError as error:

@@ -7,7 +7,9 @@ there at once.
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -40,8 +42,17 @@ class Root:
     folder: Path
 
     @classmethod
-    def at(cls, folder: Path | str) -> Root:
-        """The ROOT at ``folder``; :class:`EventFolderError` when it is not a folder."""
+    def at(cls, folder: Path | str, workdir: Path | None = None) -> Root:
+        """The ROOT at ``folder``; :class:`EventFolderError` when it is not a folder.
+
+        ``folder`` may be a PostgreSQL database's address (``postgresql://...``): its events'
+        folders are kept in the database, and this process works on a copy in ``workdir``
+        (:class:`~kexie_events.console.database_root.DatabaseRoot`).
+        """
+        from .database_root import DatabaseRoot, is_database_url
+
+        if is_database_url(str(folder)):
+            return DatabaseRoot.open(str(folder), workdir)
         folder = Path(folder)
         if not folder.exists():
             raise EventFolderError(f"{folder}: no such folder")
@@ -71,6 +82,28 @@ class Root:
         return dict(sorted(found.items()))
 
     @property
+    def kept_elsewhere(self) -> bool:
+        """Whether the events' folders are kept elsewhere (a database) and copied here, so
+        that a server must :meth:`refresh` before and :meth:`save` after what it does."""
+        return False
+
+    def due(self, event_id: str) -> bool:
+        """Whether an event's own request should :meth:`refresh` it first (never, here)."""
+        return False
+
+    def refresh(self, event_id: str | None = None) -> set[str]:
+        """Bring the events' folders up to date where they are kept elsewhere; the ids of the
+        events that changed. A folder on this disk is always up to date: nothing to do."""
+        return set()
+
+    def save(self, event_id: str | None, by: str) -> None:
+        """Keep what changed in an event's folder (every event's, for ``None``) where the
+        folders are kept. A folder on this disk keeps it already: nothing to do."""
+
+    def close(self) -> None:
+        """Let go of what the ROOT holds open (nothing, for a folder)."""
+
+    @property
     def lang(self) -> str:
         """The language the events are written in, when they agree; else Chinese.
 
@@ -80,6 +113,16 @@ class Root:
         found = {_lang_of(folder / EVENT_FILE) for folder in self.events().values()}
         found.discard(None)
         return found.pop() if len(found) == 1 else DEFAULT_LANG
+
+
+@contextlib.contextmanager
+def opened(root: Path | str, workdir: Path | None = None) -> Iterator[Root]:
+    """:meth:`Root.at`, closed when the block ends (a database ROOT holds a connection)."""
+    found = Root.at(root, workdir)
+    try:
+        yield found
+    finally:
+        found.close()
 
 
 def _lang_of(path: Path) -> str | None:

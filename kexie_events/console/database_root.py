@@ -1,0 +1,572 @@
+"""A ROOT kept in PostgreSQL: the events' folders in the database, served from a local copy.
+
+``kexie serve postgresql://kexie@db.county.lan/county2027`` serves every event whose folder is
+in that database: put there by ``kexie db put DIR --to URL``, or made with 新建活动 / New event
+in the console. The database then holds everything of a county's year: each event's store (a
+schema per event), the console's accounts (schema ``kexie_console``) and, in that schema, each
+event's folder: ``event.toml``, the files it names (allocations, question banks, entries), its
+key files, and what the console built there (the kit, the report).
+
+Every server keeps a copy of the folders in a working folder of its own and runs everything on
+that copy exactly as on a folder of event folders (:class:`~kexie_events.console.root.Root`):
+
+- :meth:`EventFolders.refresh` asks the database which events changed (one query) and fetches
+  only their changed files. ``kexie serve`` calls it before each console request, and before
+  an event's own requests at most once a second; an event whose files changed is built anew.
+- :meth:`EventFolders.save` sends what changed in an event's copy (found by size and
+  modification time, then SHA-256). ``kexie serve`` calls it after each console request that
+  changes something, and when a kit build ends.
+
+So two servers behind one proxy serve the same events, and a server replaced by another on a
+new machine starts with every event, from the database alone.
+
+**When two servers change one event at once.** A file changed on both keeps the last save. The
+console's own check (every page carries the SHA-256 of the file it was made from, and the copy
+is refreshed before a page is answered) catches the usual case. A file *created* on both (a
+key file, made at an event's first volunteer login) keeps the first one saved, and the other
+server takes it at its next refresh. A file deleted on one server and changed on the other
+stays, changed.
+
+The working folder is the server's own: a folder holding anything else is refused, so that a
+refresh (which deletes the files the database no longer has) never touches a folder it did not
+make. It is marked by :data:`MARKER`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+from sqlalchemy import bindparam, text
+
+from kexie_events import database
+from kexie_events.errors import EventFolderError, KexieError, UsageError
+from kexie_events.eventfile import EVENT_FILE
+from kexie_events.store import EventStore, now
+
+from .root import Root
+
+log = logging.getLogger(__name__)
+
+#: The file that marks a working folder as a copy this module made (it holds the database's
+#: address, without its password).
+MARKER = ".kexie-database-root"
+#: The event's SQLite store is never copied: with a database ROOT the store is in PostgreSQL.
+STORE_FILES = frozenset({"event.db", "event.db-wal", "event.db-shm", "event.db-journal"})
+#: An event's own requests look for changes at most this often (seconds); console requests
+#: look every time.
+EVENT_REFRESH_INTERVAL = 1.0
+#: Files fetched per query when a copy is brought up to date.
+_FETCH_BATCH = 200
+
+_REVISIONS = text("SELECT event_id, revision FROM console_event_folders")
+_REVISION = text("SELECT revision FROM console_event_folders WHERE event_id = :id")
+_LISTING = text("SELECT path, sha256, revision FROM console_event_files WHERE event_id = :id")
+_CONTENTS = text(
+    "SELECT path, sha256, mode, content FROM console_event_files"
+    " WHERE event_id = :id AND path IN :paths"
+).bindparams(bindparam("paths", expanding=True))
+_NEW_FOLDER = text(
+    "INSERT INTO console_event_folders"
+    " (event_id, revision, created_at, created_by, updated_at, updated_by)"
+    " VALUES (:id, 1, :at, :by, :at, :by)"
+)
+_NEXT_REVISION = text(
+    "UPDATE console_event_folders SET revision = revision + 1, updated_at = :at,"
+    " updated_by = :by WHERE event_id = :id RETURNING revision"
+)
+_DELETE_FILE = text("DELETE FROM console_event_files WHERE event_id = :id AND path = :path")
+_PUT_FILE = text(
+    "INSERT INTO console_event_files (event_id, path, sha256, mode, content, revision)"
+    " VALUES (:id, :path, :sha, :mode, :content, :revision)"
+    " ON CONFLICT (event_id, path) DO UPDATE SET sha256 = excluded.sha256,"
+    " mode = excluded.mode, content = excluded.content, revision = excluded.revision"
+)
+
+
+@attrs.frozen
+class FileState:
+    """One file of a copy, as last fetched or saved: what says whether it changed since."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+@attrs.define
+class Copy:
+    """What this server knows of one event's folder: the revision its copy is at, its files."""
+
+    revision: int
+    files: dict[str, FileState] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class Saved:
+    """What :meth:`EventFolders.save` sent.
+
+    Attributes:
+        revision: the folder's revision in the database afterwards.
+        written: the paths sent.
+        deleted: the paths deleted in the database.
+        kept_theirs: paths created here that another server had created first (theirs kept).
+    """
+
+    revision: int
+    written: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    kept_theirs: tuple[str, ...] = ()
+
+
+class EventFolders:
+    """The events' folders in a database, and this server's copy of them in ``workdir``.
+
+    Thread-safe: the server's requests and a kit build may save and refresh at once; one sync
+    runs at a time.
+    """
+
+    def __init__(self, store: EventStore, workdir: Path):
+        self.store = store
+        self.workdir = workdir
+        self._copies: dict[str, Copy] = {}
+        self._lock = threading.RLock()
+        self._checked: dict[str, float] = {}
+
+    def close(self) -> None:
+        """Close the connection to the database."""
+        self.store.close()
+
+    def ids(self) -> list[str]:
+        """The ids of the events in the database, sorted."""
+        with self.store.reading() as db:
+            return sorted(row.event_id for row in db.execute(_REVISIONS))
+
+    def refresh(self, event_id: str | None = None) -> set[str]:
+        """Bring the copy up to date with the database: every event, or only ``event_id``.
+
+        Returns the ids of the events whose files changed (or that are gone).
+        """
+        with self._lock:
+            with self.store.reading() as db:
+                if event_id is None:
+                    found = {row.event_id: row.revision for row in db.execute(_REVISIONS)}
+                else:
+                    revision = db.execute(_REVISION, {"id": event_id}).scalar()
+                    found = {} if revision is None else {event_id: revision}
+            changed = set()
+            for found_id in [found_id for found_id in found if not _usable_id(found_id)]:
+                log.warning("not an event folder's name, left out: %r", found_id)
+                del found[found_id]
+            for found_id, revision in found.items():
+                copy = self._copies.get(found_id)
+                if copy is None or copy.revision != revision:
+                    self._fetch(found_id)
+                    changed.add(found_id)
+            gone = [event_id] if event_id is not None else list(self._copies)
+            for gone_id in gone:
+                if gone_id not in found and gone_id in self._copies:
+                    self._forget(gone_id)
+                    changed.add(gone_id)
+            self._checked[event_id or ""] = time.monotonic()
+            return changed
+
+    def due(self, event_id: str) -> bool:
+        """Whether ``event_id`` was last looked at :data:`EVENT_REFRESH_INTERVAL` ago or more
+        (an event's own requests refresh only then: check-ins come fast)."""
+        checked = max(self._checked.get(event_id, -1e9), self._checked.get("", -1e9))
+        return time.monotonic() - checked >= EVENT_REFRESH_INTERVAL
+
+    def save(self, event_id: str, by: str) -> Saved | None:
+        """Send what changed in ``event_id``'s copy to the database; ``None`` when nothing did.
+
+        A folder new to the database is added. ``by`` is recorded as who changed it last.
+        """
+        folder = self.workdir / event_id
+        with self._lock:
+            if not (folder / EVENT_FILE).is_file():
+                return None  # not an event (yet): nothing to send
+            copy = self._copies.get(event_id) or Copy(revision=0)
+            changed, removed, states = _changes(folder, copy)
+            if not changed and not removed and event_id in self._copies:
+                copy.files.update(states)
+                return None
+            at = now().isoformat()
+            kept_theirs, deleted = [], []
+            with self.store.transaction() as db:
+                revision = db.execute(_NEXT_REVISION, {"id": event_id, "at": at, "by": by}).scalar()
+                if revision is None:
+                    db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
+                    revision = 1
+                theirs = {row.path: row for row in db.execute(_LISTING, {"id": event_id})}
+                for path, (content, sha, mode) in changed.items():
+                    other = theirs.get(path)
+                    if path not in copy.files and other is not None and other.sha256 != sha:
+                        kept_theirs.append(path)  # created on two servers: the first one stays
+                        continue
+                    db.execute(
+                        _PUT_FILE,
+                        {
+                            "id": event_id,
+                            "path": path,
+                            "sha": sha,
+                            "mode": mode,
+                            "content": content,
+                            "revision": revision,
+                        },
+                    )
+                for path in removed:
+                    other = theirs.get(path)
+                    if other is not None and other.revision <= copy.revision:
+                        db.execute(_DELETE_FILE, {"id": event_id, "path": path})
+                        deleted.append(path)
+            copy.files.update(
+                {path: state for path, state in states.items() if path not in kept_theirs}
+            )
+            for path in removed:
+                copy.files.pop(path, None)
+            self._copies[event_id] = copy
+            self._fetch(event_id)  # what another server changed meanwhile, and theirs kept
+            written = tuple(sorted(set(changed) - set(kept_theirs)))
+            return Saved(revision, written, tuple(deleted), tuple(kept_theirs))
+
+    def save_all(self, by: str) -> list[str]:
+        """:meth:`save` every event folder of the copy; the ids of those that changed."""
+        saved = []
+        for child in sorted(self.workdir.iterdir()):
+            if child.name.startswith(".") or not child.is_dir():
+                continue
+            if self.save(child.name, by) is not None:
+                saved.append(child.name)
+        return saved
+
+    def put(self, folder: Path, event_id: str, by: str) -> Saved:
+        """Add the event folder ``folder`` to the database as ``event_id`` (straight from that
+        folder, not through the copy). Refused when the database has an event of that id."""
+        with self._lock:
+            with self.store.reading() as db:
+                if db.execute(_REVISION, {"id": event_id}).scalar() is not None:
+                    raise UsageError(f"{event_id}: the database already has an event of this name")
+            changed, _removed, _states = _changes(folder, Copy(revision=0))
+            at = now().isoformat()
+            with self.store.transaction() as db:
+                db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
+                for path, (content, sha, mode) in changed.items():
+                    db.execute(
+                        _PUT_FILE,
+                        {
+                            "id": event_id,
+                            "path": path,
+                            "sha": sha,
+                            "mode": mode,
+                            "content": content,
+                            "revision": 1,
+                        },
+                    )
+            return Saved(1, tuple(sorted(changed)))
+
+    def get(self, event_id: str, target: Path) -> list[str]:
+        """Write ``event_id``'s folder from the database into ``target`` (a new folder); the
+        paths written."""
+        with self.store.reading() as db:
+            if db.execute(_REVISION, {"id": event_id}).scalar() is None:
+                raise UsageError(f"{event_id}: no event of this name in the database")
+            paths = [row.path for row in db.execute(_LISTING, {"id": event_id})]
+        target.mkdir(parents=True)
+        written = []
+        for rows in _batches(paths):
+            with self.store.reading() as db:
+                for row in db.execute(_CONTENTS, {"id": event_id, "paths": rows}):
+                    _write(target, row.path, bytes(row.content), row.mode)
+                    written.append(row.path)
+        return sorted(written)
+
+    def _fetch(self, event_id: str) -> None:
+        """Make the copy of ``event_id`` what the database holds (under the lock)."""
+        folder = self.workdir / event_id
+        copy = self._copies.get(event_id)
+        if copy is None:  # first time since the server started: what is on the disk now
+            copy = Copy(revision=0, files=_scan(folder))
+        with self.store.reading() as db:
+            revision = db.execute(_REVISION, {"id": event_id}).scalar()
+            listing = {row.path: row.sha256 for row in db.execute(_LISTING, {"id": event_id})}
+        if revision is None:
+            return
+        wanted = sorted(
+            path
+            for path, sha in listing.items()
+            if path not in copy.files or copy.files[path].sha256 != sha
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        for rows in _batches(wanted):
+            with self.store.reading() as db:
+                for row in db.execute(_CONTENTS, {"id": event_id, "paths": rows}):
+                    copy.files[row.path] = _write(folder, row.path, bytes(row.content), row.mode)
+        for path in [path for path in copy.files if path not in listing]:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / path).unlink()
+            del copy.files[path]
+        copy.revision = revision
+        self._copies[event_id] = copy
+
+    def _forget(self, event_id: str) -> None:
+        """The event is no longer in the database: its copy goes."""
+        self._copies.pop(event_id, None)
+        shutil.rmtree(self.workdir / event_id, ignore_errors=True)
+
+
+def _usable_id(event_id: str) -> bool:
+    """Whether ``event_id`` can be a folder of the copy (a row written by hand might not)."""
+    return bool(event_id) and not event_id.startswith(".") and not re.search(r"[/\\\0]", event_id)
+
+
+def _changes(
+    folder: Path, copy: Copy
+) -> tuple[dict[str, tuple[bytes, str, int]], list[str], dict[str, FileState]]:
+    """What changed in ``folder`` since ``copy``: the files to send (content, SHA-256, mode),
+    the paths gone, and the state of every file found."""
+    changed, states = {}, {}
+    for path, found in _files(folder).items():
+        known = copy.files.get(path)
+        if known is not None and (known.size, known.mtime_ns) == (found.st_size, found.st_mtime_ns):
+            states[path] = known
+            continue
+        content = (folder / path).read_bytes()
+        sha = hashlib.sha256(content).hexdigest()
+        states[path] = FileState(sha, found.st_size, found.st_mtime_ns)
+        if known is None or known.sha256 != sha:
+            changed[path] = (content, sha, stat.S_IMODE(found.st_mode))
+    removed = [path for path in copy.files if path not in states]
+    return changed, removed, states
+
+
+def _files(folder: Path) -> dict[str, os.stat_result]:
+    """The files of an event folder that belong in the database, by path (with ``/``).
+
+    Hidden files and folders (a kit being built, the server's announcement) and the SQLite
+    store are left out, and so is anything that is not a regular file (a symbolic link is
+    never followed out of the folder).
+    """
+    found = {}
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or name in STORE_FILES:
+                continue
+            path = Path(directory) / name
+            status = path.lstat()
+            if stat.S_ISREG(status.st_mode):
+                found[path.relative_to(folder).as_posix()] = status
+    return found
+
+
+def _scan(folder: Path) -> dict[str, FileState]:
+    states = {}
+    for path, found in _files(folder).items():
+        sha = hashlib.sha256((folder / path).read_bytes()).hexdigest()
+        states[path] = FileState(sha, found.st_size, found.st_mtime_ns)
+    return states
+
+
+def _write(folder: Path, path: str, content: bytes, mode: int) -> FileState:
+    """Write one file of the copy whole (beside it, then renamed over it), with its mode."""
+    target = folder / path
+    if ".." in Path(path).parts or Path(path).is_absolute():
+        raise KexieError(f"{path}: not a path inside an event folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o777)
+    with open(descriptor, "wb") as handle:
+        handle.write(content)
+    os.chmod(temporary, mode & 0o777)
+    os.replace(temporary, target)
+    found = target.stat()
+    return FileState(hashlib.sha256(content).hexdigest(), found.st_size, found.st_mtime_ns)
+
+
+def _batches(paths: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(paths), _FETCH_BATCH):
+        yield paths[start : start + _FETCH_BATCH]
+
+
+def _store_events_in(url: str) -> None:
+    """Every event of a database ROOT keeps its store in that database: this process's
+    ``KEXIE_DATABASE_URL`` is set to it (and must not name another database)."""
+    given = os.environ.get(database.URL_VARIABLE)
+    if given and database.driver_url(given) != database.driver_url(url):
+        raise UsageError(
+            f"{database.URL_VARIABLE} names another database"
+            f" ({database.without_password(given)}) than ROOT ({database.without_password(url)})"
+        )
+    os.environ[database.URL_VARIABLE] = url
+
+
+def is_database_url(text: str) -> bool:
+    """Whether a ROOT given on the command line is a PostgreSQL database's address."""
+    return str(text).startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+
+def default_workdir(url: str) -> Path:
+    """Where a server keeps its copy of a database's events when ``--workdir`` is not given:
+    ``~/.cache/kexie-events/<database>-<hash>`` (``$XDG_CACHE_HOME`` when set)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    address = database.without_password(url)
+    name = database.schema_name(address.rsplit("/", 1)[-1] or "kexie")
+    digest = hashlib.sha256(address.encode()).hexdigest()[:10]
+    return base / "kexie-events" / f"{name}-{digest}"
+
+
+def prepare_workdir(workdir: Path, url: str) -> Path:
+    """Make ``workdir`` (or take it again) as this database's copy; refuse any other folder.
+
+    A folder that exists must be empty or marked as a copy of the same database: a refresh
+    deletes what the database no longer holds, and must never do that in an organiser's own
+    folder.
+    """
+    address = database.without_password(url)
+    marker = workdir / MARKER
+    if workdir.exists():
+        if not workdir.is_dir():
+            raise EventFolderError(f"{workdir}: not a folder")
+        if marker.is_file():
+            if marker.read_text(encoding="utf-8").strip() != address:
+                raise UsageError(
+                    f"{workdir}: this working folder holds the events of another database"
+                    f" ({marker.read_text(encoding='utf-8').strip()}); give another --workdir"
+                )
+            return workdir
+        if any(workdir.iterdir()):
+            raise UsageError(
+                f"{workdir}: the working folder must be empty or one kexie serve made; this one"
+                " holds other files, which a refresh could delete"
+            )
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.chmod(workdir, 0o700)  # key files are copied here
+    marker.write_text(address + "\n", encoding="utf-8")
+    return workdir
+
+
+@attrs.frozen
+class DatabaseRoot(Root):
+    """A ROOT kept in a PostgreSQL database, served from this server's copy in ``folder``.
+
+    It is a year's folder for everything else (:attr:`single` is false): the events are the
+    copy's sub-folders, kept up to date by :attr:`folders`.
+
+    Attributes:
+        url: the database's address, as given.
+        folders: the events' folders in the database and the copy.
+    """
+
+    url: str = attrs.field(kw_only=True)
+    folders: EventFolders = attrs.field(kw_only=True, eq=False, repr=False)
+
+    @classmethod
+    def open(cls, url: str, workdir: Path | None = None) -> DatabaseRoot:
+        """The ROOT of the database at ``url``, its copy in ``workdir``, brought up to date."""
+        from .accounts import MIGRATIONS, SCHEMA
+
+        if not is_database_url(url):
+            raise UsageError(f"{url}: not a postgresql:// address")
+        _store_events_in(url)
+        folder = prepare_workdir(Path(workdir) if workdir else default_workdir(url), url)
+        store = EventStore.open(database.postgresql(url, SCHEMA, folder), [MIGRATIONS])
+        root = cls(folder, url=url, folders=EventFolders(store, folder))
+        try:
+            root.folders.refresh()
+        except BaseException:
+            store.close()
+            raise
+        return root
+
+    @property
+    def single(self) -> bool:
+        """Never: a database holds a year's events."""
+        return False
+
+    @property
+    def kept_elsewhere(self) -> bool:
+        """Always: the folders are the database's, copied here."""
+        return True
+
+    def due(self, event_id: str) -> bool:
+        """See :meth:`EventFolders.due`."""
+        return self.folders.due(event_id)
+
+    def refresh(self, event_id: str | None = None) -> set[str]:
+        """See :meth:`EventFolders.refresh`."""
+        return self.folders.refresh(event_id)
+
+    def save(self, event_id: str | None, by: str) -> None:
+        """See :meth:`EventFolders.save`; ``None`` saves every event of the copy."""
+        if event_id is None:
+            self.folders.save_all(by)
+        else:
+            self.folders.save(event_id, by)
+
+    def close(self) -> None:
+        """Close the connection to the database."""
+        self.folders.close()
+
+
+def folders_in(url: str) -> EventFolders:
+    """The events' folders of the database at ``url`` without a copy (for ``kexie db put`` and
+    ``kexie db get``); close it when done."""
+    from .accounts import MIGRATIONS, SCHEMA
+
+    if not is_database_url(url):
+        raise UsageError(f"{url}: not a postgresql:// address")
+    store = EventStore.open(database.postgresql(url, SCHEMA), [MIGRATIONS])
+    return EventFolders(store, Path("."))
+
+
+@attrs.frozen
+class Put:
+    """What :func:`put_event` did: the event's id, the files sent, the store's tables copied
+    (``None`` when the store was in that database already, or had never been opened)."""
+
+    event_id: str
+    files: tuple[str, ...]
+    tables: list | None
+
+
+def put_event(folder: Path, url: str, plugins, by: str) -> Put:
+    """Put the event folder ``folder`` into the database at ``url``, for ``kexie serve URL``.
+
+    The event file is checked first. Its store goes along: an ``event.db`` (or a store in
+    another database) is copied into the event's schema there and compared row by row, as
+    ``kexie db copy`` does; a store already in that schema stays. The folder's files follow
+    (not ``event.db``, nor hidden files). An event of the same id in the database is refused,
+    and so is a schema that already holds tables; nothing is written then.
+    """
+    from kexie_events import store_copy
+    from kexie_events.eventfile import load_event
+    from kexie_events.store import open_event_store, plugin_migrations
+
+    folder = Path(folder)
+    event = load_event(folder, plugins)
+    event_id = folder.resolve().name
+    target = database.postgresql(url, event.store.schema or event_id, folder)
+    source = event.store_location
+    folders = folders_in(url)
+    try:
+        if event_id in folders.ids():
+            raise UsageError(f"{event_id}: the database already has an event of this name")
+        tables = None
+        same = source.url == target.url and source.schema == target.schema
+        if not same and (source.path is None or source.path.exists()):
+            with open_event_store(event, plugins) as store:
+                tables = store_copy.copy(store, target, plugin_migrations(plugins))
+        saved = folders.put(folder, event_id, by)
+    finally:
+        folders.close()
+    return Put(event_id, saved.written, tables)

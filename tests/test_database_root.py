@@ -1,0 +1,248 @@
+"""A county's year kept in PostgreSQL: ``kexie serve postgresql://...`` on several servers.
+
+The events' folders are in the database (``kexie db put``, or 新建活动 in the console), each
+server works on its own copy, and what one server's console changes, the other serves at its
+next request: an edited title, a new event, a volunteer's login (its key file is made on the
+first server and used by the second). A server started on a new machine with an empty working
+folder serves everything from the database alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import uuid
+from html import unescape
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from kexie_events.console.database_root import (
+    MARKER,
+    DatabaseRoot,
+    folders_in,
+    prepare_workdir,
+)
+from kexie_events.console.kit_builds import KitBuilds
+from kexie_events.errors import UsageError
+
+from conftest import LiveServer, csrf_in, edit
+
+ECLIPSE = "绿水乡日食观测"
+SCIENCE_DAY = "science-day"
+
+
+@pytest.fixture
+def county(postgres_url, monkeypatch, make_event, run, tmp_path):
+    """Two events made on a laptop (SQLite stores, one with 20 tickets), put in the database."""
+    monkeypatch.delenv("KEXIE_DATABASE_URL", raising=False)
+    eclipse = make_event("solar-eclipse-observation", "zh").rename(tmp_path / ECLIPSE)
+    science = make_event("science-day", "en").rename(tmp_path / SCIENCE_DAY)
+    assert run("tickets", "issue", eclipse, "--count", "20").exit_code == 0
+    codes = [t["code"] for t in json.loads(run("tickets", "list", eclipse, "--json").output)]
+    for folder in (eclipse, science):
+        put = run("db", "put", folder, "--to", postgres_url, "--by", "县科协")
+        assert put.exit_code == 0, put.output
+    return {"url": postgres_url, "codes": codes, "eclipse": eclipse}
+
+
+def server_on(url: str, workdir: Path) -> LiveServer:
+    return LiveServer(url, options=("--workdir", str(workdir)))
+
+
+def log_in(run, url: str, server: LiveServer) -> tuple[httpx.Client, str]:
+    """An admin's browser logged in to ``server``'s console, and its CSRF token."""
+    name = f"管理员{uuid.uuid4().hex[:6]}"
+    added = run("organizers", "add", url, name, "--role", "admin", "--url", server.url + "/")
+    assert added.exit_code == 0, added.output
+    token = re.search(r"token=([\w-]+)", added.output)[1]
+    browser = httpx.Client(base_url=server.url, headers={"Origin": server.url})
+    answer = browser.post("/console/login", data={"token": token})
+    assert answer.status_code == 303, answer.text
+    return browser, csrf_in(browser.get("/console/").text)
+
+
+def event_url(event_id: str) -> str:
+    return f"/e/{quote(event_id)}/"
+
+
+def test_two_servers_on_one_database_serve_one_county(county, run, tmp_path):
+    url = county["url"]
+    first = server_on(url, tmp_path / "server-a")
+    second = server_on(url, tmp_path / "server-b")
+    try:
+        browser, csrf = log_in(run, url, first)
+        # The put events are served by both, from their own copies.
+        assert "××县2035年9月2日日全食大型集中观测活动" in browser.get("/console/").text
+        assert (tmp_path / "server-b" / ECLIPSE / "event.toml").is_file()
+        assert not (tmp_path / "server-b" / ECLIPSE / "event.db").exists()
+
+        # The first server's text editor changes the title; the second serves the new one.
+        page = browser.get(f"/console/events/{ECLIPSE}/edit/file").text
+        text = unescape(re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", page, re.S)[1])
+        base = re.search(r'name="base" value="([^"]+)"', page)[1]
+        renamed = text.replace(
+            "××县2035年9月2日日全食大型集中观测活动", "绿水乡2035年日全食观测活动", 1
+        )
+        saved = browser.post(
+            f"/console/events/{ECLIPSE}/edit/file",
+            data={"csrf": csrf, "base": base, "text": renamed, "action": "save"},
+        )
+        assert saved.status_code == 303, saved.text
+        other, other_csrf = log_in(run, url, second)
+        assert "绿水乡2035年日全食观测活动" in other.get("/console/").text
+        assert "绿水乡2035年日全食观测活动" in httpx.get(second.url + event_url(ECLIPSE)).text
+
+        # A volunteer added on the first server logs in and checks a ticket in on the second:
+        # the login key made by the first went through the database.
+        added = browser.post(
+            f"/console/events/{ECLIPSE}/volunteers/add",
+            data={"csrf": csrf, "name": "张敏", "role": "scanner", "site": "plaza", "gate": "北门"},
+        )
+        assert added.status_code == 303, added.text
+        login = unescape(browser.get(added.headers["location"]).text)
+        token = re.search(r"#login=([\w-]+)", login)[1]
+        phone = httpx.Client(base_url=second.url + event_url(ECLIPSE))
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert phone.get("api/v1/me", headers=bearer).json()["name"] == "张敏"
+        scan = {"code": county["codes"][0], "gate": "北门", "scan_id": uuid.uuid4().hex}
+        admitted = phone.post("api/v1/checkins", json=scan, headers=bearer)
+        assert admitted.status_code == 200 and admitted.json()["result"] == "admitted"
+
+        # An event made in the second server's console is on the first at once, and theirs.
+        made = other.post(
+            "/console/new",
+            data={
+                "csrf": other_csrf,
+                "template": "science-day",
+                "lang": "zh",
+                "folder": "青山镇科普日",
+                "title": "青山镇2027年全国科普日活动",
+            },
+        )
+        assert made.status_code == 303, made.text
+        assert "青山镇2027年全国科普日活动" in browser.get("/console/").text
+        assert browser.get(f"/console/events/{quote('青山镇科普日')}/").status_code == 200
+    finally:
+        first.stop()
+        second.stop()
+
+    # A new machine, an empty working folder: every event, every login and count is there.
+    third = server_on(url, tmp_path / "server-c")
+    try:
+        phone = httpx.Client(base_url=third.url + event_url(ECLIPSE))
+        assert phone.get("api/v1/me", headers=bearer).json()["name"] == "张敏"
+        again = phone.post(
+            "api/v1/checkins",
+            json={**scan, "scan_id": uuid.uuid4().hex},
+            headers=bearer,
+        )
+        assert again.json()["result"] == "duplicate"  # admitted on the other server
+        browser, _csrf = log_in(run, url, third)
+        home = browser.get("/console/").text
+        for title in ("绿水乡2035年日全食观测活动", "青山镇2027年全国科普日活动"):
+            assert title in home
+    finally:
+        third.stop()
+
+
+def test_a_working_folder_with_other_files_is_refused_and_left_alone(county, run, tmp_path):
+    mine = tmp_path / "my-year"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("县科协2027年工作安排", encoding="utf-8")
+    refused = run("serve", county["url"], "--workdir", mine)
+    assert refused.exit_code == 2
+    assert "must be empty" in refused.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_another_database_in_the_environment_is_refused(county, run, monkeypatch, tmp_path):
+    monkeypatch.setenv("KEXIE_DATABASE_URL", "postgresql://kexie@elsewhere/other")
+    refused = run("organizers", "list", county["url"])
+    assert refused.exit_code == 2
+    assert "KEXIE_DATABASE_URL names another database" in refused.output
+
+
+def test_db_put_refuses_an_event_already_there_and_db_get_writes_it_out(county, run, tmp_path):
+    again = run("db", "put", county["eclipse"], "--to", county["url"])
+    assert again.exit_code == 2
+    assert "already has an event" in again.output
+
+    out = tmp_path / "out"
+    got = run("db", "get", county["url"], ECLIPSE, out)
+    assert got.exit_code == 0, got.output
+    for name in ("event.toml", "ticket-signing.key", "glasses-allocations.csv"):
+        assert (out / name).read_bytes() == (county["eclipse"] / name).read_bytes()
+    assert (out / "ticket-signing.key").stat().st_mode & 0o777 == 0o600
+    assert not (out / "event.db").exists()
+    assert run("db", "get", county["url"], ECLIPSE, out).exit_code == 2  # never over a folder
+    assert run("db", "get", county["url"], "no-such-event", tmp_path / "x").exit_code == 2
+
+
+@pytest.fixture
+def two_copies(county, monkeypatch, tmp_path):
+    """Two servers' copies of the county's folders, refreshed."""
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    roots = [DatabaseRoot.open(county["url"], tmp_path / name) for name in ("a", "b")]
+    yield roots
+    for root in roots:
+        root.close()
+
+
+def test_changes_travel_between_copies_by_the_rules(two_copies):
+    a, b = two_copies
+    a_folder, b_folder = a.folder / ECLIPSE, b.folder / ECLIPSE
+
+    # A change on one copy reaches the other; an unchanged copy sends nothing.
+    edit(a_folder, "stock = 10000", "stock = 12000")
+    saved = a.folders.save(ECLIPSE, "王芳")
+    assert saved.written == ("event.toml",)
+    assert a.folders.save(ECLIPSE, "王芳") is None
+    assert b.refresh() == {ECLIPSE}
+    assert "stock = 12000" in (b_folder / "event.toml").read_text(encoding="utf-8")
+    assert b.refresh() == set()
+
+    # A file made on both copies at once: the first one saved stays, the other copy takes it.
+    (a_folder / "volunteer-login.key").write_bytes(b"A" * 32)
+    (b_folder / "volunteer-login.key").write_bytes(b"B" * 32)
+    a.save(ECLIPSE, "王芳")
+    kept = b.folders.save(ECLIPSE, "李明")
+    assert kept.kept_theirs == ("volunteer-login.key",)
+    assert (b_folder / "volunteer-login.key").read_bytes() == b"A" * 32
+
+    # A deletion travels; hidden files, the SQLite store and links never leave the copy.
+    (a_folder / "glasses-allocations.csv").unlink()
+    (a_folder / ".notes").write_text("private", encoding="utf-8")
+    (a_folder / "event.db").write_bytes(b"SQLite format 3\0")
+    (a_folder / "elsewhere.csv").symlink_to("/etc/passwd")
+    deleted = a.folders.save(ECLIPSE, "王芳")
+    assert deleted.deleted == ("glasses-allocations.csv",) and deleted.written == ()
+    b.refresh()
+    assert not (b_folder / "glasses-allocations.csv").exists()
+    assert not (b_folder / ".notes").exists() and not (b_folder / "elsewhere.csv").exists()
+
+
+def test_a_kit_built_on_one_server_is_in_the_database(two_copies, plugins):
+    a, b = two_copies
+    builds = KitBuilds(a, plugins, executor=lambda work: work())
+    _build, started = builds.start(ECLIPSE, by="王芳", lang="zh")
+    assert started and builds.current(ECLIPSE).error is None
+    b.refresh()
+    index = b.folder / ECLIPSE / "kit" / "index.html"
+    assert index.read_bytes() == (a.folder / ECLIPSE / "kit" / "index.html").read_bytes()
+
+
+def test_a_working_folder_of_another_database_is_refused(tmp_path):
+    folder = prepare_workdir(tmp_path / "copy", "postgresql://kexie@db.county.lan/county2027")
+    assert (folder / MARKER).read_text(encoding="utf-8").strip().endswith("/county2027")
+    assert prepare_workdir(folder, "postgresql://kexie@db.county.lan/county2027") == folder
+    with pytest.raises(UsageError, match="events of another database"):
+        prepare_workdir(folder, "postgresql://kexie@db.county.lan/county2028")
+
+
+def test_db_put_names_the_events_the_database_holds(county):
+    with contextlib.closing(folders_in(county["url"])) as folders:
+        assert folders.ids() == sorted([ECLIPSE, SCIENCE_DAY])
