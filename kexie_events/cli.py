@@ -166,7 +166,7 @@ def status(ctx: click.Context, directory: Path, as_json: bool) -> None:
     elif current.blockers:
         click.echo(f"blocks the move to {current.next_phase}:")
         for blocker in current.blockers:
-            click.echo(f"  - [{blocker.plugin}] {blocker.message}")
+            click.echo(f"  - [{blocker.plugin}] {blocker.text}")
     else:
         click.echo(f"nothing blocks the move to {current.next_phase}: kexie advance {directory}")
 
@@ -983,7 +983,7 @@ def demo(ctx: click.Context, directory: Path | None, lang: str) -> None:
             except GateBlocked as blocked:
                 click.echo(f"   stopped at {blocked.phase}; {blocked.next_phase} is blocked:")
                 for blocker in blocked.blockers:
-                    click.echo(f"     - [{blocker.plugin}] {blocker.message}")
+                    click.echo(f"     - [{blocker.plugin}] {blocker.text}")
                 break
             click.echo(f"   {change.from_phase} → {change.to_phase}")
             if change.to_phase == "materials":

@@ -102,6 +102,6 @@ class GateBlocked(KexieError):
         self.next_phase = next_phase
         self.blockers = blockers
         lines = [f"cannot move from {phase} to {next_phase}:"]
-        lines += [f"  - [{b.plugin}] {b.message}" for b in blockers]
+        lines += [f"  - [{b.plugin}] {b.text}" for b in blockers]
         lines.append('use --force --reason "..." to override; the override is recorded.')
         super().__init__("\n".join(lines))

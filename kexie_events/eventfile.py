@@ -15,7 +15,13 @@ from pathlib import Path
 
 import attrs
 
-from kexie_events.errors import EventFileError, EventFolderError, LocatedProblem, Problem
+from kexie_events.errors import (
+    EventFileError,
+    EventFolderError,
+    LocatedProblem,
+    PluginError,
+    Problem,
+)
 from kexie_events.fields import TableReader, suggest, time_zone
 from kexie_events.model import (
     AUDIENCES,
@@ -68,26 +74,51 @@ def check_event(
 ) -> CheckedEvent:
     """Load the event and run the core's and every plugin's checks."""
     folder = Path(folder)
-    path = folder / EVENT_FILE
-    text = _read_text(folder, path)
+    text = _read_text(folder, folder / EVENT_FILE)
+    event, located = check_source(folder, text, plugins, plugin_checks=plugin_checks)
+    if event is None:
+        raise EventFileError(located)
+    return CheckedEvent(event, tuple(located))
+
+
+def check_source(
+    folder: Path,
+    text: str,
+    plugins: Plugins,
+    *,
+    plugin_checks: bool = True,
+    report_plugin_failures: bool = False,
+) -> tuple[Event | None, list[LocatedProblem]]:
+    """What ``kexie check`` says of ``text`` as ``folder``'s ``event.toml``: the event (``None``
+    when there is an error) and every problem with its line.
+
+    The steps: TOML, the core's reading, each plugin's section, each plugin's
+    ``kexie_check_event`` (unless ``plugin_checks`` is false). A plugin that fails raises
+    :class:`~kexie_events.errors.PluginError`, or with ``report_plugin_failures`` becomes an
+    error in its section (the console must neither pass a text unchecked nor lose it).
+    """
+    path = Path(folder) / EVENT_FILE
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         line = int(match.group(1)) if match else 1
-        problem = Problem((), f"not valid TOML: {error}")
-        raise EventFileError([LocatedProblem(path, line, problem)]) from None
-
-    event, problems = parse_event(data, folder, plugins.names(), plugins.disabled)
-    if event is not None and not _errors(problems):
-        event = plugins.read_sections(event, problems)
-    if plugin_checks and event is not None and not _errors(problems):
-        problems += plugins.collect("kexie_check_event", Problem, event=event)
+        return None, [LocatedProblem(path, line, Problem((), f"not valid TOML: {error}"))]
+    event, problems = parse_event(data, Path(folder), plugins.names(), plugins.disabled)
+    try:
+        if event is not None and not _errors(problems):
+            event = plugins.read_sections(event, problems)
+        if plugin_checks and event is not None and not _errors(problems):
+            problems += plugins.collect("kexie_check_event", Problem, event=event)
+    except PluginError as error:
+        if not report_plugin_failures:
+            raise
+        where = event.section_path(error.plugin) if event is not None else ()
+        problems.append(Problem(where, str(error)))
     lines = KeyLines(text)
     located = [LocatedProblem(path, lines.line_of(p.key), p) for p in problems]
-    if _errors(problems):
-        raise EventFileError(located)
-    return CheckedEvent(event, tuple(located))
+    return (None if _errors(problems) else event), located
 
 
 def locate(event: Event, problems: list[Problem]) -> list[LocatedProblem]:

@@ -133,8 +133,10 @@ def kexie_gate(
     """Say what blocks the move from ``phase`` to ``next_phase``.
 
     Return a ``Blocker(message)`` for each reason the event may not move on yet; nothing when it
-    may. ``kexie advance`` refuses while any plugin blocks, unless forced with a reason, and the
-    override is recorded.
+    may. A command that clears it goes in ``hint`` (``Blocker(message, hint="when done: kexie
+    checklist DIR tick ...")``): the command line prints it after the message, the console
+    shows its own page instead. ``kexie advance`` refuses while any plugin blocks, unless
+    forced with a reason, and the override is recorded.
 
     :param event: the loaded event.
     :param config: the plugin's own section as its ``kexie_config_section`` parser

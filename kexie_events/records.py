@@ -72,10 +72,23 @@ class Blocker:
 
     Attributes:
         message: what is missing and what to do about it, in the event's language.
+        plugin: the plugin that reports it (filled in by the core).
+        hint: the command that clears it, for the terminal (``完成后勾选：kexie checklist DIR
+            tick ...``); the console shows its own page for it instead.
     """
 
     message: str
     plugin: str = ""
+    hint: str = ""
+
+    @property
+    def text(self) -> str:
+        """The message with its hint, as the command line prints it."""
+        if not self.hint:
+            return self.message
+        if self.message.isascii():
+            return f"{self.message} ({self.hint})"
+        return f"{self.message}（{self.hint}）"
 
 
 @frozen

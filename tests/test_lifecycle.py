@@ -59,7 +59,7 @@ def test_blocked_gate_lists_blockers_and_exits_1(make_event, run, register):
     assert "[sign-off] 计划尚未签批" in result.output
     status = json.loads(run("status", folder, "--json").output)
     assert status["phase"] == "materials"
-    assert status["blockers"] == [{"message": "计划尚未签批", "plugin": "sign-off"}]
+    assert status["blockers"] == [{"message": "计划尚未签批", "plugin": "sign-off", "hint": ""}]
 
 
 def test_force_needs_a_reason_and_records_it(make_event, run, register):

@@ -114,7 +114,7 @@ WORDS: dict[str, dict[str, str]] = {
         "template_problems": "按填写的内容生成的活动文件有问题，活动没有创建：",
         "back_to_edit": "返回编辑活动",
         "breadcrumb": "位置",
-        "console_home": "控制台首页",
+        "console_home": "活动控制台",
     },
     "en": {
         "edit": "Edit the event",
@@ -228,7 +228,7 @@ WORDS: dict[str, dict[str, str]] = {
         " event was not created:",
         "back_to_edit": "Back to editing",
         "breadcrumb": "You are here",
-        "console_home": "Console home",
+        "console_home": "Event console",
     },
 }
 

@@ -18,21 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import tempfile
 import threading
-import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 
-from kexie_events.errors import LocatedProblem, PluginError, Problem
-from kexie_events.eventfile import EVENT_FILE, parse_event
+from kexie_events.errors import LocatedProblem
+from kexie_events.eventfile import EVENT_FILE, check_source
 from kexie_events.model import Event
 from kexie_events.plugins import Plugins
-from kexie_events.tomlsource import KeyLines
 
 from .eventfile_edit import digest
 
@@ -100,39 +96,12 @@ class ChangedMeanwhile(Exception):
 
 
 def check_text(folder: Path, text: str, plugins: Plugins) -> Checked:
-    """What ``kexie check`` would say of ``text`` as ``folder``'s ``event.toml``, unsaved.
-
-    The steps are :func:`kexie_events.eventfile.check_event`'s, on a text instead of the file:
-    TOML, the core's reading, each plugin's section, each plugin's ``kexie_check_event``.
-    """
-    path = folder / EVENT_FILE
-    text = text.removeprefix("\ufeff")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        line = int(found.group(1)) if found else 1
-        problem = Problem((), f"not valid TOML: {error}")
-        return Checked(errors=(LocatedProblem(path, line, problem),))
-    event, problems = parse_event(data, folder, plugins.names(), plugins.disabled)
-    try:
-        if event is not None and not _errors(problems):
-            event = plugins.read_sections(event, problems)
-        if event is not None and not _errors(problems):
-            problems += plugins.collect("kexie_check_event", Problem, event=event)
-    except PluginError as error:
-        # A plugin's bug must not let a text through unchecked, nor lose the organiser's work.
-        where = event.section_path(error.plugin) if event is not None else ()
-        problems.append(Problem(where, str(error)))
-    lines = KeyLines(text)
-    located = [LocatedProblem(path, lines.line_of(p.key), p) for p in problems]
+    """What ``kexie check`` would say of ``text`` as ``folder``'s ``event.toml``, unsaved
+    (:func:`kexie_events.eventfile.check_source`; a plugin's failure is an error)."""
+    event, located = check_source(folder, text, plugins, report_plugin_failures=True)
     errors = tuple(p for p in located if p.problem.severity == "error")
     warnings = tuple(p for p in located if p.problem.severity == "warning")
-    return Checked(errors, warnings, None if errors else event)
-
-
-def _errors(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]
+    return Checked(errors, warnings, event)
 
 
 def save(

@@ -17,7 +17,6 @@ organiser as ``by``.
 from __future__ import annotations
 
 import contextlib
-import re
 
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -29,15 +28,6 @@ from kexie_events.errors import GateBlocked, KexieError
 from kexie_events.i18n import date_text, moment_text
 
 EMERGENCY_PLAN = "emergency-plan"
-
-# A blocker may end with the terminal command that clears it, "(when done: kexie checklist DIR
-# tick certified-glasses)"; in the browser the page that clears it is a link away instead.
-_COMMAND_HINT = re.compile(r"\s*[（(][^（()）]*\bkexie\s[^（()）]*[）)]\s*$")
-
-
-def blocker_text(message: str) -> str:
-    """A blocker's message without a trailing terminal command (and the id it names)."""
-    return _COMMAND_HINT.sub("", message)
 
 
 def lifecycle_page(visit: Visit, *, status: int = 200, **shown) -> HTMLResponse:
@@ -72,7 +62,7 @@ def lifecycle_page(visit: Visit, *, status: int = 200, **shown) -> HTMLResponse:
         phase_label=phase_name(current.phase, lang),
         next_label=phase_name(current.next_phase, lang) if current.next_phase else None,
         plugins=[(plugin_name(name, lang), lines) for name, lines in by_plugin.items()],
-        blockers=[blocker_text(b.message) for b in current.blockers],
+        blockers=[b.message for b in current.blockers],
         history=history,
         uses_checklist=EMERGENCY_PLAN in visit.event.configs,
         notice=visit.words["moved"].format(phase=phase_name(current.phase, lang)) if moved else "",
@@ -110,7 +100,7 @@ def advance(visit: Visit) -> Response:
             reason=reason if force else None,
         )
     except GateBlocked as blocked:
-        refused = [blocker_text(b.message) for b in blocked.blockers]
+        refused = [b.message for b in blocked.blockers]
         return lifecycle_page(visit, status=409, refused=refused, reason=reason)
     return visit.redirect("lifecycle", moved=1)
 

@@ -102,9 +102,10 @@ def kexie_gate(event, config, store, next_phase):
         yield Blocker(
             pick(
                 event.lang,
-                f"应急检查关键项未完成：{item.text}（完成后勾选：{command}）",
-                f"critical checklist item open: {item.text} (when done: {command})",
-            )
+                f"应急检查关键项未完成：{item.text}",
+                f"critical checklist item open: {item.text}",
+            ),
+            hint=pick(event.lang, f"完成后勾选：{command}", f"when done: {command}"),
         )
 
 
