@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kexie_events.errors import Problem
+from kexie_events.i18n import date_text
 from kexie_events.model import Event
 from kexie_events.plugins import Plugins
 from kexie_events.records import PersonalData
@@ -57,11 +58,18 @@ def overdue(event: Event, store: EventStore, plugins: Plugins, today: dt.date) -
     left = held(event, store, plugins)
     if not left:
         return None
-    what = "; ".join(f"{r.what} ({r.records})" for r in left)
-    return Problem(
-        ("privacy", "retain_days"),
-        f"personal data is kept {event.privacy.retain_days} days after the event, until "
-        f"{until:%Y-%m-%d}, and is still held: {what}; "
-        "remove it with: kexie privacy purge DIR",
-        "warning",
-    )
+    if event.lang == "zh":
+        what = "；".join(f"{r.what}（{r.records}条）" for r in left)
+        message = (
+            f"个人信息只应保存到活动结束后{event.privacy.retain_days}天"
+            f"（{date_text(until, 'zh')}），现仍保存着：{what}。"
+            "请用 kexie privacy purge DIR 删除"
+        )
+    else:
+        what = "; ".join(f"{r.what} ({r.records})" for r in left)
+        message = (
+            f"personal data is kept {event.privacy.retain_days} days after the event, until "
+            f"{until:%Y-%m-%d}, and is still held: {what}; "
+            "remove it with: kexie privacy purge DIR"
+        )
+    return Problem(("privacy", "retain_days"), message, "warning")

@@ -88,6 +88,31 @@ def sheet_table(result: dict) -> tuple[tuple[str, ...], list[tuple]]:
     return tuple(header), rows
 
 
+def points_table(result: dict) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The score sheet short enough for a screen: rank, unit, the points of each scored
+    indicator, bonus, total and reward, as texts in the result's language."""
+    lang, details = result["lang"], result["scoring"]
+    names = _names(result)
+    header = [pick(lang, "名次", "Rank"), pick(lang, "单位", "Unit")]
+    header += [names[item["indicator"]] for item in details["items"]]
+    if details["bonus"]:
+        header.append(pick(lang, "加减分", "Bonus"))
+    header.append(pick(lang, "总分", "Total"))
+    if details["rewards"]:
+        header.append(pick(lang, "奖励", "Reward"))
+    rows = []
+    for unit in result["units"]:
+        row = [pick(lang, f"第{unit['rank']}名", str(unit["rank"])), unit["unit"]]
+        row += [_number_text(unit["points"][i["indicator"]], lang) for i in details["items"]]
+        if details["bonus"]:
+            row.append(_number_text(unit["points"].get("bonus", 0), lang))
+        row.append(_number_text(unit["total"], lang))
+        if details["rewards"]:
+            row.append(reward_text(unit["reward"], lang))
+        rows.append(tuple(row))
+    return tuple(header), rows
+
+
 def sheet_lines(result: dict) -> list[str]:
     """The score sheet as the terminal prints it: one line per unit, best first."""
     lang, details = result["lang"], result["scoring"]

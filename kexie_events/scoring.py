@@ -255,12 +255,13 @@ def score(
         if not held
     ]
     if apart:
-        folders = ", ".join(str(event.folder) for event, _figures in apart)
+        names = [event.folder.name for event, _figures in apart]  # the events' ids
         warnings.append(
             pick(
                 lang,
-                f"{len(apart)}项活动未注明承办单位（unit），单独汇总，不参加排名：{folders}",
-                f"events without a unit ({len(apart)}), added up apart and not ranked: " + folders,
+                f"{len(apart)}项活动未注明承办单位（unit），单独汇总，不参加排名：{'、'.join(names)}",
+                f"events without a unit ({len(apart)}), added up apart and not ranked: "
+                + ", ".join(names),
             )
         )
     rows = []

@@ -301,6 +301,16 @@ def test_dates_beyond_the_ephemeris_are_a_clear_error(make_event, run):
         assert "event.toml:13: start: 2057-08-02 is outside the ephemeris" in result.output
 
 
+def test_a_chinese_event_is_told_in_chinese_what_keeps_the_sky_from_being_computed(make_event, run):
+    folder = make_event("solar-eclipse-observation", "zh")
+    edit(folder, "2035-09-02T", "2057-09-02T", count=-1)
+    result = run("check", folder)
+    assert result.exit_code == 2
+    assert "2057年9月2日超出星历表的范围：天象只能推算1900年1月1日至2053年9月1日之间的日期" in (
+        result.output
+    )
+
+
 def test_observed_sites_need_coordinates(make_event, run):
     folder = make_event("meteor-shower-night", "en")
     edit(folder, "lat = 36.1200\nlon = -5.5500\n", "")

@@ -114,7 +114,7 @@ def test_townships_are_scored_ranked_and_rewarded_as_counted_by_hand(townships, 
     indicators = {i["id"]: i["actual"] for i in data["indicators"]}
     assert indicators["training"] == 600 + 400 + 1000 + 400 + 500 + 300 + 150 + 433 + 1000
     assert data["scoring"]["no_unit"]["figures"]["training"] == 1000
-    assert "1项活动未注明承办单位" in result.stderr
+    assert "1项活动未注明承办单位（unit），单独汇总，不参加排名：县科协-1" in result.stderr
     assert "各项得分为0" not in result.output  # every township ran something
 
 
@@ -314,3 +314,62 @@ def test_an_english_score_sheet(make_event, run, tmp_path):
     assert "2 units scored on the events they ran: 1 measure worth 100 points" in (
         document.paragraphs[1].text
     )
+
+
+@pytest.fixture
+def county_office(townships, plugins, tmp_path):
+    """The county office's console over the townships' year, logged in as an admin."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    from kexie_events.console import rollup_pages
+    from kexie_events.console.accounts import open_accounts
+    from kexie_events.console.auth import ConsoleAuth, console_auth_routes
+    from kexie_events.console.root import Root
+
+    from conftest import console_login
+
+    root = Root.at(townships[0].parent)
+    with open_accounts(root) as accounts:
+        app = Starlette(
+            routes=[*console_auth_routes(accounts), *rollup_pages.routes(root, plugins)],
+            middleware=[Middleware(ConsoleAuth, accounts=accounts)],
+        )
+        browser, csrf = console_login(app, accounts, "县科协", "/console/rollup", role="admin")
+        yield browser, csrf, [folder.name for folder in townships]
+
+
+def roll_up_in_the_console(county_office, text: str):
+    browser, csrf, events = county_office
+    fields = [("csrf", (None, csrf)), *(("event", (None, e)) for e in events)]
+    fields.append(("targets", ("2027年度指标.toml", text.encode(), "application/toml")))
+    return browser.post("/console/rollup", files=fields)
+
+
+def test_the_console_scores_the_townships_when_the_targets_file_has_a_rubric(county_office):
+    import re
+    from html import unescape
+
+    browser = county_office[0]
+    made = roll_up_in_the_console(county_office, TARGETS.read_text(encoding="utf-8"))
+    assert made.status_code == 303, made.text
+    page = unescape(browser.get("/console/rollup").text)
+    rows = re.findall(r"<tr><td[^>]*>(第\d名)</td><th scope=\"row\">([^<]+)</th>(.*?)</tr>", page)
+    assert [(rank, unit) for rank, unit, _cells in rows] == [
+        (f"第{rank}名", unit) for unit, *_points, rank in EXPECTED
+    ]
+    first = re.findall(r'<td class="num">([^<]*)</td>', rows[0][2])
+    assert first[-2:] == ["110", "1000元"]  # 翔凤镇: the total, and the first prize
+    assert "考核得分表：网页（可打印）" in page
+    assert browser.get("/console/rollup/files/scores.docx").status_code == 200
+
+
+def test_a_rubric_error_is_shown_in_chinese_in_the_console(county_office):
+    text = TARGETS.read_text(encoding="utf-8")
+    refused = roll_up_in_the_console(
+        county_office, text.replace('unit = "三胡乡"', 'unit = "三湖乡"', 1)
+    )
+    assert refused.status_code == 422
+    assert "本次汇总的活动中没有单位“三湖乡”，是不是“三胡乡”？" in refused.text
+    capped = roll_up_in_the_console(county_office, text.replace("cap = 60", "cap = 40", 1))
+    assert "封顶分不能低于权重分（50分），这里是40" in capped.text

@@ -145,7 +145,9 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "rollup_events": "参加汇总的活动",
         "targets": "年度指标文件（TOML 格式，可不选）",
-        "targets_hint": "不选文件时，只汇总人次和活动数。",
+        "targets_hint": "不选文件时，只汇总人次和活动数。指标文件有考核细则（[rubric]）时，"
+        "还按承办单位计分排名。",
+        "scores_file": "考核得分表：{label}",
         "rollup_submit": "汇总",
         "rollup_no_events": "请至少选择一个活动",
         "rollup_no_visible": "您目前没有可以查看的活动。",
@@ -311,7 +313,10 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "rollup_events": "Events in the roll-up",
         "targets": "Targets file (TOML, optional)",
-        "targets_hint": "Without a file, person-times and events are added up only.",
+        "targets_hint": "Without a file, person-times and events are added up only. With a"
+        " [rubric] in the targets file, the units that ran the events are scored and ranked"
+        " too.",
+        "scores_file": "Unit scores: {label}",
         "rollup_submit": "Roll up",
         "rollup_no_events": "Choose at least one event",
         "rollup_no_visible": "You may not see any event yet.",

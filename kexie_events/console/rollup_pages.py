@@ -113,6 +113,40 @@ _AUDIENCE = re.compile(r"no audience '(?P<got>[^']*)'; groups: (?P<groups>.*)")
 _UNREPORTED = re.compile(r"no event in this roll-up reports '(?P<got>[^']*)'.*")
 
 
+# The scoring rubric's checks (kexie_events.scoring), with the hint they may end with: a
+# suggestion (", did you mean 'x'?") or what there is ("; units: a, b").
+_HINT = r"(?:, did you mean '(?P<close>[^']*)'\?|; \w+: (?P<listed>.*))?"
+_SCORING = (
+    (re.compile(r"unit '(?P<got>[^']*)' is listed twice"), "单位“{got}”列了两次"),
+    (re.compile(r"no indicator '(?P<got>[^']*)'" + _HINT), "没有指标“{got}”{hint}"),
+    (re.compile(r"'(?P<got>[^']*)' is scored twice"), "指标“{got}”计了两次分"),
+    (
+        re.compile(r"must be at least the weight \((?P<weight>[^)]*)\), got (?P<got>.*)"),
+        "封顶分不能低于权重分（{weight}分），这里是{got}",
+    ),
+    (re.compile(r"must be more than 0, got (?P<got>.*)"), "应大于0，这里是{got}"),
+    (re.compile(r"must be at least 0, got (?P<got>.*)"), "不能小于0，这里是{got}"),
+    (re.compile(r"expected an amount or a text, got (?P<got>.*)"), "应填写金额或文字"),
+    (
+        re.compile(r"no unit '(?P<got>[^']*)' in this roll-up" + _HINT),
+        "本次汇总的活动中没有单位“{got}”{hint}",
+    ),
+    (
+        re.compile(r"unit '(?P<got>[^']*)' is not listed in the target file" + _HINT),
+        "承办单位“{got}”不在指标文件的单位名单（[[units]]）中{hint}",
+    ),
+    (
+        re.compile(r"no target for '(?P<got>[^']*)', which the rubric scores"),
+        "评分细则给指标“{got}”计分，但这里没有它的目标值",
+    ),
+    (
+        re.compile(r"unit '(?P<unit>[^']*)' has no target for '(?P<got>[^']*)'.*"),
+        "单位“{unit}”没有指标“{got}”的目标值：请在这里填写 target，或在 [[units]] 中为该单位"
+        "填写各项目标",
+    ),
+)
+
+
 def targets_text(problem: Problem, lang: str) -> str | None:
     """The roll-up's own checks of a targets file in Chinese (``None``: not one of them)."""
     if lang != "zh":
@@ -127,6 +161,15 @@ def targets_text(problem: Problem, lang: str) -> str | None:
         return f"没有人群“{found['got']}”；可以写：{found['groups']}"
     if found := _UNREPORTED.fullmatch(message):
         return f"参加汇总的活动都没有“{found['got']}”这项数字（请检查拼写）"
+    for pattern, words in _SCORING:
+        if found := pattern.fullmatch(message):
+            values = found.groupdict()
+            hint = ""
+            if values.get("close"):
+                hint = f"，是不是“{values['close']}”？"
+            elif values.get("listed"):
+                hint = f"；现有：{values['listed'].replace(', ', '、')}"
+            return words.format(**{**values, "hint": hint})
     return None
 
 
@@ -145,8 +188,9 @@ def make_rollup(
     lang = organiser.lang
     events = root.events()
     folders = [events[event_id] for event_id in chosen]
+    by_unit = targets is not None and targets.rubric is not None  # kexie rollup --by unit
     try:
-        result = rollup.rollup(folders, plugins, targets)
+        result = rollup.rollup(folders, plugins, targets, by_unit=by_unit)
     except EventFileError as error:
         raise RollupProblems(_event_problems(error, lang, events, name)) from None
     except KexieError as error:
@@ -176,7 +220,7 @@ def _event_problems(
     event_id = by_folder.get(Path(first).resolve().parent) if first else None
     if event_id is None:
         return {"targets": _problems(error, lang, targets_name)}
-    lines = problem_lines(error.problems, lang)
+    lines = problem_lines(error.problems, lang, say=targets_text)
     return {"form": [words["rollup_event_broken"].format(event=event_id), *lines]}
 
 
@@ -222,7 +266,19 @@ def _shown(record: dict, organiser: Organiser, tz: dt.tzinfo | None) -> dict:
         ),
         "indicators": indicators,
         "warnings": [_warning(text, lang) for text in result.get("warnings", ())],
+        "scores": _scores(result),
     }
+
+
+def _scores(result: dict) -> dict | None:
+    """The units' scores and ranks (``kexie rollup --by unit``), when the targets file has a
+    ``[rubric]``: its title, the table's header and rows."""
+    from kexie_events import score_sheet
+
+    if "units" not in result:
+        return None
+    header, rows = score_sheet.points_table(result)
+    return {"title": score_sheet.sheet_title(result), "header": header, "rows": rows}
 
 
 def _warning(text: str, lang: str) -> str:
@@ -234,6 +290,14 @@ def _warning(text: str, lang: str) -> str:
     if lang == "zh":
         return f"活动“{event}”在{found['event']}年举行，指标文件是{found['targets']}年的。"
     return f"“{event}” is in {found['event']}, the targets are for {found['targets']}."
+
+
+def _file_label(name: str, lang: str) -> str:
+    """A roll-up file in words: its kind, and for the score sheet's files what they are."""
+    label = format_label(name, lang)
+    if name.startswith("scores."):
+        return WORDS[lang]["scores_file"].format(label=label)
+    return label
 
 
 def _folder(root_folder: Path, organiser: Organiser) -> Path:
@@ -256,10 +320,10 @@ class _Pages:
             # The server's own clock: a county's server keeps the county's time.
             shown = _shown(record, organiser, None)
             names = files.listing(_folder(self.root.folder, organiser))
-            order = {"rollup.html": 0, "rollup.docx": 1, "rollup.xlsx": 2}
-            names = sorted(names, key=lambda name: (order.get(name, 3), name))
+            order = {"rollup.html": 0, "rollup.docx": 1, "rollup.xlsx": 2, "scores.html": 3}
+            names = sorted(names, key=lambda name: (order.get(name, 4), name))
             shown["files"] = [
-                (format_label(name, organiser.lang), quote(name, safe="/"))
+                (_file_label(name, organiser.lang), quote(name, safe="/"))
                 for name in names
                 if name != "build-info.json"
             ]

@@ -49,12 +49,17 @@ def kexie_cli_commands():
 
 
 @hookimpl
-def kexie_check_event(config):
+def kexie_check_event(event, config):
     """A contest needs judges before score sheets can be made."""
     if not config.judges:
         yield Problem(
             ("plugins", NAME, "judges"),
-            "no judges listed: add [[plugins.contest.judges]] (name, school) or a judges file",
+            pick(
+                event.lang,
+                "还没有评委：请添加 [[plugins.contest.judges]]（姓名 name、学校 school），"
+                "或填写评委名单文件",
+                "no judges listed: add [[plugins.contest.judges]] (name, school) or a judges file",
+            ),
             "warning",
         )
 

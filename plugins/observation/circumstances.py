@@ -15,6 +15,7 @@ import attrs
 
 from kexie_events.errors import Problem
 from kexie_events.fields import TableReader, suggest
+from kexie_events.i18n import pick
 from kexie_events.model import Event, Site
 from kexie_plugins.observation import sky as astro
 from kexie_plugins.observation.eye_safety import GlassesOff, glasses_off, printed
@@ -62,13 +63,17 @@ def event_problems(event: Event, config: ObservationConfig) -> list[Problem]:
     outside = [(key, day) for key, day in outside if not astro.covers(day)]
     if outside:  # one message is enough for an event that starts and ends out of range
         key, day = outside[0]
-        problems.append(Problem((key,), astro.range_message(day)))
+        problems.append(Problem((key,), astro.range_message(day, event.lang)))
     for index, site in enumerate(event.sites):
         if site.id in config.sites and not site.has_coordinates:
             problems.append(
                 Problem(
                     ("plugins", NAME, "sites", index, "lat"),
-                    "the observation plugin needs lat and lon for every observed site",
+                    pick(
+                        event.lang,
+                        f"要推算天象，观测场地“{site.name}”须填写纬度（lat）和经度（lon）",
+                        "the observation plugin needs lat and lon for every observed site",
+                    ),
                 )
             )
     return problems

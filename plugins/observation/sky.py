@@ -43,6 +43,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from kexie_events.i18n import date_text
+
 AU_KM = 149_597_870.700
 EARTH_RADIUS_KM = 6378.137
 SUN_RADIUS_KM = math.radians(959.63 / 3600) * AU_KM
@@ -72,8 +74,13 @@ def covers(day: dt.date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
-def range_message(day: dt.date) -> str:
-    """Why ``day`` cannot be computed, for error messages."""
+def range_message(day: dt.date, lang: str = "en") -> str:
+    """Why ``day`` cannot be computed, for error messages (in ``lang``)."""
+    if lang == "zh":
+        return (
+            f"{date_text(day, lang)}超出星历表的范围：天象只能推算"
+            f"{date_text(FIRST_DAY, lang)}至{date_text(LAST_DAY, lang)}之间的日期（JPL DE421）"
+        )
     return (
         f"{day} is outside the ephemeris: the sky can be computed from {FIRST_DAY} to "
         f"{LAST_DAY} (JPL DE421)"

@@ -37,7 +37,11 @@ def kexie_check_event(event):
             problems.append(
                 Problem(
                     ("sites", index, "gates"),
-                    "check-in needs at least one gate per site",
+                    pick(
+                        event.lang,
+                        f"“{site.name}”没有填写入口（gates），验票时无处可选",
+                        "check-in needs at least one gate per site",
+                    ),
                     severity="warning",
                 )
             )
