@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import zipfile
 from pathlib import Path
@@ -29,7 +30,7 @@ from kexie_events.output import files_under
 from kexie_events.records import KitFile
 from kexie_events.templates import create, find
 
-from conftest import console_login, event_store
+from conftest import console_login, edit, event_store
 
 GREEN, HILL = "绿水乡科普日", "青山镇日食观测"
 KIT = f"/console/events/{quote(GREEN)}/kit"
@@ -254,6 +255,14 @@ def test_a_failed_build_says_why_and_keeps_the_kit_there_was(app, organiser, yea
     assert "plan.html, line 1" in page  # the detail, for whoever fixes the template
     assert ">活动方案</th>" in page  # the kit there was is still offered
     assert sorted(files_under(year / GREEN / "kit")) == before
+
+
+def test_an_event_file_broken_while_the_kit_is_asked_for_is_listed_in_chinese(builds, year):
+    edit(year / GREEN, "title = ", "title = 2027 # ")  # a number where the title goes
+    builds.start(GREEN, by="王芳", lang="zh")
+    failed = builds.current(GREEN)
+    assert failed.error.startswith("活动文件（event.toml）有错误，资料包没有生成")
+    assert re.fullmatch(r"event\.toml 第\d+行，title：应填写文字（加英文引号）\S*", failed.detail)
 
 
 def test_the_kit_build_reports_each_file_it_writes(year, plugins):

@@ -26,6 +26,7 @@ from kexie_events.plugins import Plugins
 from kexie_events.store import now
 
 from . import event_access
+from .day_pages import problem_lines
 from .root import Root
 
 #: The journal kind recorded when the console has built a kit.
@@ -143,7 +144,8 @@ class KitBuilds:
             files = build_kit(self.root, self.plugins, event_id, by, self._progress(event_id))
             self.root.save(event_id, by)  # a ROOT kept in a database: the kit goes there too
         except EventFileError as error:
-            self._finish(event_id, ended, error=_event_file_message(lang), detail=str(error))
+            lines = problem_lines(error.problems, lang)  # each with its line, in the words
+            self._finish(event_id, ended, error=_event_file_message(lang), detail="\n".join(lines))
         except KexieError as error:
             self._finish(event_id, ended, error=_failed_message(lang), detail=str(error))
         except Exception as error:  # a bug: the organiser is told, the log keeps the trace
