@@ -11,7 +11,11 @@ middleware), so the figures can be read against what the server costs for nothin
 
 Issue 15's target: every page answers in under 200 ms on a year of 50 events on this machine.
 
-Run: ``python benchmarks/console_pages.py [--events 50] [--rounds 5]``.
+With ``--database postgresql://...`` (an empty database) the year is put in that database
+(``kexie db put``) and the server serves the database as its ROOT, working on a copy of the
+events' folders that it refreshes before every console request.
+
+Run: ``python benchmarks/console_pages.py [--events 50] [--rounds 5] [--database URL]``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import httpx
 
 from kexie_events import volunteers
 from kexie_events.console.accounts import open_accounts
-from kexie_events.console.root import Root
+from kexie_events.console.database_root import put_event
+from kexie_events.console.root import Root, opened
 from kexie_events.eventfile import load_event
 from kexie_events.plugins import Plugins
 from kexie_events.store import now, open_event_store
@@ -143,15 +148,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database", metavar="URL", help="serve the year from this database")
     args = parser.parse_args()
 
     started = time.perf_counter()
     root = make_year(args.events)
     print(f"made {args.events} events in {time.perf_counter() - started:.1f} s")
-    link = open_accounts(Root.at(root)).add("Chen Jing", role="admin", by="benchmark")
+    served, options = str(root), []
+    if args.database:
+        started = time.perf_counter()
+        served, workdir = args.database, Path(tempfile.mkdtemp(prefix="kexie_copy_")) / "copy"
+        for folder in sorted(root.iterdir()):
+            put_event(folder, args.database, Plugins.load(), "benchmark")
+        print(f"put them in the database in {time.perf_counter() - started:.1f} s")
+        options = ["--workdir", str(workdir)]
+    with opened(served, copying=False) as accounts_root, open_accounts(accounts_root) as accounts:
+        link = accounts.add("Chen Jing", role="admin", by="benchmark")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kexie_events", "serve", str(root), "--port", str(port)],
+        [sys.executable, "-m", "kexie_events", "serve", served, "--port", str(port), *options],
         stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

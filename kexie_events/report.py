@@ -373,12 +373,16 @@ def narrative(event: Event, attendance: dict, sections, media) -> tuple[str, ...
     return tuple(sentences)
 
 
-def summary_table(report: Report) -> Table:
-    """The attendance figures at a glance, each named with the glossary's word."""
+def summary_table(report: Report, *, numbers: bool = False) -> Table:
+    """The attendance figures at a glance, each named with the glossary's word.
+
+    The figures are texts as people read them (``1,234``), or with ``numbers`` numbers (for a
+    workbook, where they must add up).
+    """
     lang, a = report.event.lang, report.attendance
 
-    def n(value: int) -> str:
-        return count_text(value, lang)
+    def n(value: int) -> str | int:
+        return value if numbers else count_text(value, lang)
 
     rows = [
         (pick(lang, "参与总人次", "Person-times in all"), n(a.total)),
@@ -613,9 +617,15 @@ def all_tables(report: Report) -> list[tuple[str, Table]]:
     return tables
 
 
+def data_tables(report: Report) -> list[tuple[str, Table]]:
+    """The tables of the CSV files and the workbook's sheets: the totals first (as numbers),
+    then :func:`all_tables`."""
+    return [("attendance-summary", summary_table(report, numbers=True)), *all_tables(report)]
+
+
 def csv_files(report: Report) -> dict[str, bytes]:
     """Every table as a CSV file, safe to open in Excel and WPS."""
-    return {f"{stem}.csv": csv_bytes(t.header, t.rows) for stem, t in all_tables(report)}
+    return {f"{stem}.csv": csv_bytes(t.header, t.rows) for stem, t in data_tables(report)}
 
 
 def render_html(report: Report) -> str:
@@ -671,7 +681,7 @@ def write(report: Report, out: Path, formats: tuple[str, ...]) -> list[Path]:
         if "xlsx" in formats:
             from kexie_events.xlsx_export import workbook_bytes
 
-            tables = [(t.title, t.header, t.rows) for _stem, t in all_tables(report)]
+            tables = [(t.title, t.header, t.rows) for _stem, t in data_tables(report)]
             (staging / "report.xlsx").write_bytes(workbook_bytes(tables))
         (staging / "report.json").write_text(
             json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

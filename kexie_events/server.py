@@ -35,7 +35,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kexie_events.console import pages, problem_words
-from kexie_events.console.auth import HOME, PREFIX, STATIC_PREFIX, organiser_in
+from kexie_events.console.auth import (
+    HOME,
+    PREFIX,
+    STATIC_PREFIX,
+    Refused,
+    organiser_in,
+    refusal_page,
+)
+from kexie_events.console.database_root import usable_id
 from kexie_events.console.root import EVENTS_PATH, Root, event_path
 from kexie_events.database import StoreUnavailable
 from kexie_events.errors import EventFileError, KexieError, LocatedProblem
@@ -260,6 +268,7 @@ class RootApp:
         self._single = root.single
         self._single_id = next(iter(root.events())) if self._single else None
         self._lang = root.lang  # for pages that belong to no event (read once: it costs)
+        self._unsent: set[str | None] = set()  # events whose save the database did not take
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -289,24 +298,48 @@ class RootApp:
 
     async def _console_kept_elsewhere(self, scope, receive, send) -> None:
         """A console request on a ROOT kept in a database: the copy is brought up to date
-        first, and what the request changed is saved before its answer leaves (so that the
-        next request, on whichever server, sees it)."""
+        first, and what the request changed is saved before its answer leaves, so that the
+        next request, on whichever server, sees it.
+
+        When another server changed the same files first, theirs is kept and the answer is
+        replaced by a 409 page saying this change was not saved. A refused request (no login)
+        saves nothing; a save the database could not take is sent at the next request.
+        """
         await self._refresh(None)
         if scope.get("method") in ("GET", "HEAD"):
             return await self.console(scope, receive, send)
         event_id = _console_event_id(scope["path"])
-        saved = False
+        answer = {"started": False, "replaced": False}
 
         async def send_after_saving(message) -> None:
-            nonlocal saved
-            if message["type"] == "http.response.start" and not saved:
-                saved = True
+            if message["type"] == "http.response.start" and not answer["started"]:
+                answer["started"] = True
                 organiser = organiser_in(scope)
-                by = organiser.name if organiser is not None else "kexie serve"
-                await run_in_threadpool(self.root.save, event_id, by)
-            await send(message)
+                if organiser is not None:
+                    conflicts = await self._save(event_id, organiser.name)
+                    if conflicts:
+                        answer["replaced"] = True
+                        page = refusal_page(Refused(409, "conflict"), organiser.lang)
+                        return await page(scope, receive, send)
+            if not answer["replaced"]:  # a replaced answer's own body is dropped
+                await send(message)
 
         await self.console(scope, receive, send_after_saving)
+
+    async def _save(self, event_id: str | None, by: str) -> list[str]:
+        """Save the event's copy (every event's, for ``None``); the ids of the events whose
+        changes met another server's. The events whose files changed are built anew."""
+        try:
+            saved = await run_in_threadpool(self.root.save, event_id, by)
+        except StoreUnavailable as error:
+            log.warning("not saved to the database, sent at the next request: %s", error)
+            self._unsent.add(event_id)
+            return []
+        self._unsent.discard(event_id)
+        clashed = [found.event_id for found in saved if found.conflicts]
+        for changed_id in clashed:
+            await self.apps.reload(changed_id)  # the copy now has theirs
+        return clashed
 
     async def _refresh(self, event_id: str | None) -> None:
         """Fetch what changed in the database; build anew the events whose files changed.
@@ -314,6 +347,8 @@ class RootApp:
         A database that does not answer leaves the copy as it is: the request goes on, and
         the event's own store (in the same database) answers 503 if it must.
         """
+        for unsent in list(self._unsent):
+            await self._save(unsent, "kexie serve")
         try:
             changed = await run_in_threadpool(self.root.refresh, event_id)
         except StoreUnavailable as error:
@@ -381,7 +416,7 @@ def _console_event_id(path: str) -> str | None:
     if not path.startswith(head):
         return None
     event_id = path[len(head) :].partition("/")[0]  # ASGI paths come decoded
-    return event_id or None
+    return event_id if usable_id(event_id) else None
 
 
 def _wants_json(scope) -> bool:

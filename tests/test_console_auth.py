@@ -337,3 +337,17 @@ def test_nothing_but_the_login_page_opens_without_a_login(app, accounts):
     forged.cookies.set("kexie_console", "made-up")
     assert forged.get("/console/").status_code == 401
     assert browser.get("/console/login").status_code == 200
+
+
+def test_a_database_that_does_not_answer_gets_a_page_saying_so(app, accounts, monkeypatch):
+    from kexie_events.database import StoreUnavailable
+
+    browser, _csrf = logged_in(app, accounts, "王芳", role="admin")
+
+    def down(_session_id):
+        raise StoreUnavailable("broken", "connection refused")
+
+    monkeypatch.setattr(accounts, "session", down)
+    answer = browser.get("/console/")
+    assert answer.status_code == 503
+    assert "暂时无法连接数据库" in answer.text and "Traceback" not in answer.text

@@ -29,7 +29,7 @@ from kexie_events.console.database_root import (
 from kexie_events.console.kit_builds import KitBuilds
 from kexie_events.errors import UsageError
 
-from conftest import LiveServer, csrf_in, edit
+from conftest import LiveServer, console_login, csrf_in, edit
 
 ECLIPSE = "绿水乡日食观测"
 SCIENCE_DAY = "science-day"
@@ -210,7 +210,7 @@ def test_changes_travel_between_copies_by_the_rules(two_copies):
     (b_folder / "volunteer-login.key").write_bytes(b"B" * 32)
     a.save(ECLIPSE, "王芳")
     kept = b.folders.save(ECLIPSE, "李明")
-    assert kept.kept_theirs == ("volunteer-login.key",)
+    assert kept.conflicts == ("volunteer-login.key",)
     assert (b_folder / "volunteer-login.key").read_bytes() == b"A" * 32
 
     # A deletion travels; hidden files, the SQLite store and links never leave the copy.
@@ -246,3 +246,121 @@ def test_a_working_folder_of_another_database_is_refused(tmp_path):
 def test_db_put_names_the_events_the_database_holds(county):
     with contextlib.closing(folders_in(county["url"])) as folders:
         assert folders.ids() == sorted([ECLIPSE, SCIENCE_DAY])
+
+
+def test_a_forged_event_id_neither_saves_nor_deletes_anything(county, tmp_path):
+    """``..`` as an event id, sent without a login, to a server whose working folder sits
+    inside an organiser's own folder (the careless set-up that would lose the most)."""
+    import http.client
+
+    mine = tmp_path / "my-event"
+    mine.mkdir()
+    (mine / "event.toml").write_text('title = "mine"\n', encoding="utf-8")
+    server = server_on(county["url"], mine / "copy")
+    try:
+        for path in ("/console/events/%2e%2e/x", "/console/events/../x", "/console/events/./x"):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port)
+            connection.request("POST", path, headers={"Origin": server.url})
+            assert connection.getresponse().status in (401, 403, 404)
+            connection.close()
+        assert httpx.get(server.url + event_url(ECLIPSE)).status_code == 200
+    finally:
+        server.stop()
+    assert (mine / "event.toml").read_text(encoding="utf-8") == 'title = "mine"\n'
+    with contextlib.closing(folders_in(county["url"])) as folders:
+        assert folders.ids() == sorted([ECLIPSE, SCIENCE_DAY])
+
+
+def test_what_changed_while_no_server_ran_is_sent_not_overwritten(county, monkeypatch, tmp_path):
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    first = DatabaseRoot.open(county["url"], tmp_path / "a")
+    folder = first.folder / ECLIPSE
+    first.close()
+    (folder / "kit").mkdir()
+    (folder / "kit" / "index.html").write_text("<h1>资料包</h1>", encoding="utf-8")
+    edit(folder, "stock = 10000", "stock = 12000")
+
+    again = DatabaseRoot.open(county["url"], tmp_path / "a")  # the server starts again
+    other = DatabaseRoot.open(county["url"], tmp_path / "b")
+    try:
+        for copy in (again.folder / ECLIPSE, other.folder / ECLIPSE):
+            assert (copy / "kit" / "index.html").read_text(encoding="utf-8") == "<h1>资料包</h1>"
+            assert "stock = 12000" in (copy / "event.toml").read_text(encoding="utf-8")
+    finally:
+        again.close()
+        other.close()
+
+
+def test_a_link_in_the_copy_is_never_written_or_deleted_through(two_copies, tmp_path):
+    a, b = two_copies
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text("the web root's own page", encoding="utf-8")
+    (a.folder / ECLIPSE / "kit").symlink_to(outside, target_is_directory=True)
+
+    (b.folder / ECLIPSE / "kit").mkdir()
+    (b.folder / ECLIPSE / "kit" / "index.html").write_text("kit", encoding="utf-8")
+    b.save(ECLIPSE, "李明")
+    a.refresh()
+    (b.folder / ECLIPSE / "kit" / "index.html").unlink()
+    b.save(ECLIPSE, "李明")
+    a.refresh()
+    assert (outside / "index.html").read_text(encoding="utf-8") == "the web root's own page"
+
+
+def test_two_copies_changing_one_file_keep_the_first_and_say_so(two_copies):
+    a, b = two_copies
+    edit(a.folder / ECLIPSE, "stock = 10000", "stock = 12000")
+    edit(b.folder / ECLIPSE, "stock = 10000", "stock = 9000")
+    assert a.folders.save(ECLIPSE, "王芳").written == ("event.toml",)
+    clash = b.folders.save(ECLIPSE, "李明")
+    assert clash.conflicts == ("event.toml",) and clash.written == ()
+    assert "stock = 12000" in (b.folder / ECLIPSE / "event.toml").read_text(encoding="utf-8")
+
+
+def test_the_console_says_a_change_met_another_servers_and_was_not_saved(
+    county, monkeypatch, tmp_path, plugins
+):
+    """Another server saves the same file between this server's refresh and its save: the
+    organiser is answered 409, not "saved"."""
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    from kexie_events.console.accounts import open_accounts
+    from kexie_events.server import root_app
+
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    here = DatabaseRoot.open(county["url"], tmp_path / "here")
+    elsewhere = DatabaseRoot.open(county["url"], tmp_path / "elsewhere")
+
+    async def change_stock(request):
+        edit(elsewhere.folder / ECLIPSE, "stock = 10000", "stock = 12000")
+        elsewhere.save(ECLIPSE, "李明")  # the other server, a moment earlier
+        edit(here.folder / ECLIPSE, "stock = 10000", "stock = 9000")
+        return RedirectResponse(request.url.path, status_code=303)
+
+    route = Route(f"/console/events/{ECLIPSE}/stock", change_stock, methods=["POST"])
+    app = root_app(here, plugins, console_routes=(route,))
+    try:
+        with open_accounts(here) as accounts:
+            browser, csrf = console_login(app, accounts, "王芳", role="admin")
+            answer = browser.post(f"/console/events/{quote(ECLIPSE)}/stock", data={"csrf": csrf})
+        assert answer.status_code == 409
+        assert "另一位组织者几乎同时修改了这个活动" in answer.text
+        text = (here.folder / ECLIPSE / "event.toml").read_text(encoding="utf-8")
+        assert "stock = 12000" in text  # the copy has what was saved first
+    finally:
+        app.close()
+        here.close()
+        elsewhere.close()
+
+
+def test_organizers_commands_on_a_database_write_nothing_to_the_disk(
+    county, run, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    added = run("organizers", "add", county["url"], "李明", "--events", ECLIPSE)
+    assert added.exit_code == 0, added.output
+    unknown = run("organizers", "add", county["url"], "赵强", "--events", "no-such-event")
+    assert unknown.exit_code == 2 and "绿水乡日食观测" in unknown.output
+    assert not (tmp_path / "cache").exists()

@@ -32,6 +32,8 @@ def test_report_workbook_has_a_sheet_per_table_with_numbers_as_numbers(make_even
     figures = json.loads(result.stdout)
 
     workbook = openpyxl.load_workbook(folder / "report" / "report.xlsx")
+    totals = dict(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert workbook.sheetnames[0] == "参与情况" and totals["参与总人次"] == 3  # a number
     assert "按入场日期" in " ".join(workbook.sheetnames) or len(workbook.sheetnames) >= 3
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2"

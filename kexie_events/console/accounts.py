@@ -304,9 +304,9 @@ class Accounts:
                     pick(
                         lang,
                         f"{name}已有控制台账号；需要新的登录链接请运行："
-                        f"kexie organizers link {self.root.folder} {name}",
+                        f"kexie organizers link {self.root.label} {name}",
                         f"{name} already has a console account; for a new login link run:"
-                        f" kexie organizers link {self.root.folder} {name!r}",
+                        f" kexie organizers link {self.root.label} {name!r}",
                     )
                 )
             row = db.execute(
@@ -505,8 +505,8 @@ class Accounts:
             raise UsageError(
                 pick(
                     lang,
-                    f"没有这些活动：{', '.join(unknown)}（{self.root.folder} 中的活动：{listed}）",
-                    f"{self.root.folder} holds no event {', '.join(unknown)}; its events: {listed}",
+                    f"没有这些活动：{', '.join(unknown)}（{self.root.label} 中的活动：{listed}）",
+                    f"{self.root.label} holds no event {', '.join(unknown)}; its events: {listed}",
                 )
             )
         return wanted
@@ -515,9 +515,8 @@ class Accounts:
         return UsageError(
             pick(
                 self.lang,
-                f"没有名为{name}的控制台账号（查看：kexie organizers list {self.root.folder}）",
-                f"no console account named {name!r} (see: kexie organizers list"
-                f" {self.root.folder})",
+                f"没有名为{name}的控制台账号（查看：kexie organizers list {self.root.label}）",
+                f"no console account named {name!r} (see: kexie organizers list {self.root.label})",
             )
         )
 

@@ -53,6 +53,8 @@ from kexie_events.console.accounts import (
     LinkRefused,
     Organiser,
 )
+from kexie_events.console.root import DEFAULT_LANG
+from kexie_events.database import StoreUnavailable
 from kexie_events.model import LANGUAGES
 
 #: Every path of the console starts so; the session cookie is sent for these paths only.
@@ -89,9 +91,10 @@ class Refused(Exception):
 
     Attributes:
         status: 401 (no login), 403 (not allowed, or a forged request), 400 or 410 (a login
-            link that does not work), 413 (a form too large to check).
-        kind: which page: ``need_login``, ``forbidden``, ``csrf``, ``too_large`` or
-            ``link_<reason>``.
+            link that does not work), 413 (a form too large to check), 409 (another server
+            changed the event at the same moment), 503 (the database cannot be reached).
+        kind: which page: ``need_login``, ``forbidden``, ``csrf``, ``too_large``,
+            ``conflict``, ``unavailable_db`` or ``link_<reason>``.
         lang: the page's language, when known (else the ROOT's).
     """
 
@@ -217,7 +220,10 @@ class ConsoleAuth:
             if scope["path"] == LOGIN_PATH:
                 return await self.app(scope, receive, send)
             session_id = request.cookies.get(SESSION_COOKIE, "")
-            organiser = await run_in_threadpool(self.accounts.session, session_id)
+            try:
+                organiser = await run_in_threadpool(self.accounts.session, session_id)
+            except StoreUnavailable:
+                raise Refused(503, "unavailable_db") from None
             if organiser is None:
                 raise Refused(401, "need_login")
             lang = organiser.lang
@@ -229,8 +235,11 @@ class ConsoleAuth:
             if self.event_prefix and scope["path"].startswith(self.event_prefix):
                 require_event(request, scope["path"][len(self.event_prefix) :].split("/")[0])
         except Refused as refused:
-            page = refusal_page(refused, lang or await run_in_threadpool(self._root_lang))
-            return await page(scope, receive, send)
+            try:
+                lang = lang or await run_in_threadpool(self._root_lang)
+            except StoreUnavailable:
+                lang = DEFAULT_LANG
+            return await refusal_page(refused, lang)(scope, receive, send)
         await self._guarded(scope, receive, send, lang)
 
     async def _guarded(self, scope, receive, send, lang: str) -> None:
@@ -248,6 +257,10 @@ class ConsoleAuth:
             if started:
                 raise
             await refusal_page(refused, lang)(scope, receive, send)
+        except StoreUnavailable:
+            if started:
+                raise
+            await refusal_page(Refused(503, "unavailable_db"), lang)(scope, receive, send)
 
     def _root_lang(self) -> str:
         return self.accounts.lang

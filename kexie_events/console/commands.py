@@ -61,7 +61,7 @@ def organizers_add(root: str, name: str, role: str, events: str, base_url, by: s
     """Give NAME a console account; prints a one-time login link and its QR code."""
     from kexie_events.console.accounts import open_accounts
 
-    with opened(root) as served, open_accounts(served) as accounts:
+    with opened(root, copying=False) as served, open_accounts(served) as accounts:
         link = accounts.add(name, role, events.split(","), by=by)
         lang = accounts.lang
         _print_link(served.folder, link, role, lang, base_url)
@@ -76,7 +76,7 @@ def organizers_link(root: str, name: str, base_url, by: str) -> None:
     """Print a new one-time login link for NAME (earlier unused links stop working)."""
     from kexie_events.console.accounts import open_accounts
 
-    with opened(root) as served, open_accounts(served) as accounts:
+    with opened(root, copying=False) as served, open_accounts(served) as accounts:
         link = accounts.new_link(name, by=by)
         organiser = accounts.organiser(name)
         lang = accounts.lang
@@ -92,7 +92,7 @@ def organizers_revoke(root: str, name: str, by: str) -> None:
     from kexie_events.console.accounts import open_accounts
     from kexie_events.i18n import pick
 
-    with opened(root) as served, open_accounts(served) as accounts:
+    with opened(root, copying=False) as served, open_accounts(served) as accounts:
         accounts.revoke(name, by=by)
         lang = accounts.lang
     click.echo(pick(lang, f"已注销{name}的控制台账号", f"closed the console account of {name}"))
@@ -106,7 +106,7 @@ def organizers_list(root: str, as_json: bool) -> None:
     from kexie_events.console.accounts import open_accounts
     from kexie_events.i18n import date_text, pick
 
-    with opened(root) as served, open_accounts(served) as accounts:
+    with opened(root, copying=False) as served, open_accounts(served) as accounts:
         found = accounts.list()
         lang = accounts.lang
     if as_json:

@@ -34,8 +34,8 @@ make. It is marked by :data:`MARKER`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -54,7 +54,7 @@ from kexie_events.errors import EventFolderError, KexieError, UsageError
 from kexie_events.eventfile import EVENT_FILE
 from kexie_events.store import EventStore, now
 
-from .root import Root
+from .root import DEFAULT_LANG, Root, lang_in
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ STORE_FILES = frozenset({"event.db", "event.db-wal", "event.db-shm", "event.db-j
 #: An event's own requests look for changes at most this often (seconds); console requests
 #: look every time.
 EVENT_REFRESH_INTERVAL = 1.0
+#: What the copy holds (each event's revision, each file's SHA-256), in the working folder.
+RECORD = ".kexie-copy.json"
 #: Files fetched per query when a copy is brought up to date.
 _FETCH_BATCH = 200
 
@@ -76,14 +78,18 @@ _CONTENTS = text(
     "SELECT path, sha256, mode, content FROM console_event_files"
     " WHERE event_id = :id AND path IN :paths"
 ).bindparams(bindparam("paths", expanding=True))
+# A new folder starts at revision 0 (its first save makes it 1); ON CONFLICT: another server
+# made it first, and the save goes on against theirs.
 _NEW_FOLDER = text(
     "INSERT INTO console_event_folders"
     " (event_id, revision, created_at, created_by, updated_at, updated_by)"
-    " VALUES (:id, 1, :at, :by, :at, :by)"
+    " VALUES (:id, 0, :at, :by, :at, :by) ON CONFLICT (event_id) DO NOTHING"
 )
-_NEXT_REVISION = text(
-    "UPDATE console_event_folders SET revision = revision + 1, updated_at = :at,"
-    " updated_by = :by WHERE event_id = :id RETURNING revision"
+# Saves of one event queue here, one after the other (PostgreSQL's row lock).
+_LOCK_FOLDER = text("SELECT revision FROM console_event_folders WHERE event_id = :id FOR UPDATE")
+_SET_REVISION = text(
+    "UPDATE console_event_folders SET revision = :rev, updated_at = :at, updated_by = :by"
+    " WHERE event_id = :id"
 )
 _DELETE_FILE = text("DELETE FROM console_event_files WHERE event_id = :id AND path = :path")
 _PUT_FILE = text(
@@ -116,46 +122,77 @@ class Saved:
     """What :meth:`EventFolders.save` sent.
 
     Attributes:
+        event_id: the event.
         revision: the folder's revision in the database afterwards.
         written: the paths sent.
         deleted: the paths deleted in the database.
-        kept_theirs: paths created here that another server had created first (theirs kept).
+        conflicts: paths another server had changed (or created) since this copy was made:
+            theirs was kept, and this copy now has it.
     """
 
+    event_id: str
     revision: int
     written: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
-    kept_theirs: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
 
 
 class EventFolders:
     """The events' folders in a database, and this server's copy of them in ``workdir``.
 
+    What the copy holds is recorded in ``workdir/``:data:`RECORD` (each event's revision and
+    each file's SHA-256), so a server that restarts sends what changed while it was away (a
+    save the database refused while it was down) instead of overwriting it.
+
     Thread-safe: the server's requests and a kit build may save and refresh at once; one sync
-    runs at a time.
+    runs at a time. ``copying=False`` reads the database only (the ids of its events, their
+    files): for commands that need no copy.
     """
 
-    def __init__(self, store: EventStore, workdir: Path):
+    def __init__(self, store: EventStore, workdir: Path, *, copying: bool = True):
         self.store = store
         self.workdir = workdir
-        self._copies: dict[str, Copy] = {}
+        self.copying = copying
         self._lock = threading.RLock()
         self._checked: dict[str, float] = {}
+        self._copies: dict[str, Copy] = _recalled(workdir / RECORD) if copying else {}
 
     def close(self) -> None:
         """Close the connection to the database."""
         self.store.close()
 
     def ids(self) -> list[str]:
-        """The ids of the events in the database, sorted."""
+        """The ids of the events in the database (those that can be folders), sorted."""
         with self.store.reading() as db:
-            return sorted(row.event_id for row in db.execute(_REVISIONS))
+            return sorted(row.event_id for row in db.execute(_REVISIONS) if usable_id(row.event_id))
+
+    def text(self, event_id: str, path: str) -> str | None:
+        """The text of one file of an event in the database (``None`` when it has none)."""
+        with self.store.reading() as db:
+            rows = list(db.execute(_CONTENTS, {"id": event_id, "paths": [path]}))
+        return bytes(rows[0].content).decode("utf-8-sig", "replace") if rows else None
+
+    def start(self, by: str) -> None:
+        """Send what changed in the copy while no server ran, then bring it up to date."""
+        with self._lock:
+            for child in sorted(self.workdir.iterdir()):
+                if usable_id(child.name) and not child.is_symlink() and child.is_dir():
+                    saved = self.save(child.name, by)
+                    if saved is not None and saved.conflicts:
+                        log.warning(
+                            "%s: changed here and elsewhere, the database's kept: %s",
+                            child.name,
+                            ", ".join(saved.conflicts),
+                        )
+            self.refresh()
 
     def refresh(self, event_id: str | None = None) -> set[str]:
         """Bring the copy up to date with the database: every event, or only ``event_id``.
 
         Returns the ids of the events whose files changed (or that are gone).
         """
+        if event_id is not None and not usable_id(event_id):
+            return set()
         with self._lock:
             with self.store.reading() as db:
                 if event_id is None:
@@ -164,10 +201,10 @@ class EventFolders:
                     revision = db.execute(_REVISION, {"id": event_id}).scalar()
                     found = {} if revision is None else {event_id: revision}
             changed = set()
-            for found_id in [found_id for found_id in found if not _usable_id(found_id)]:
-                log.warning("not an event folder's name, left out: %r", found_id)
-                del found[found_id]
             for found_id, revision in found.items():
+                if not usable_id(found_id):
+                    log.warning("not an event folder's name, left out: %r", found_id)
+                    continue
                 copy = self._copies.get(found_id)
                 if copy is None or copy.revision != revision:
                     self._fetch(found_id)
@@ -178,6 +215,8 @@ class EventFolders:
                     self._forget(gone_id)
                     changed.add(gone_id)
             self._checked[event_id or ""] = time.monotonic()
+            if changed:
+                self._remember()
             return changed
 
     def due(self, event_id: str) -> bool:
@@ -189,11 +228,15 @@ class EventFolders:
     def save(self, event_id: str, by: str) -> Saved | None:
         """Send what changed in ``event_id``'s copy to the database; ``None`` when nothing did.
 
-        A folder new to the database is added. ``by`` is recorded as who changed it last.
+        A folder new to the database is added; ``by`` is recorded as who changed it last. A
+        file that another server changed or created since this copy was made is not sent:
+        theirs is kept and fetched (:attr:`Saved.conflicts` names it).
         """
+        if not usable_id(event_id):
+            return None
         folder = self.workdir / event_id
         with self._lock:
-            if not (folder / EVENT_FILE).is_file():
+            if folder.is_symlink() or not (folder / EVENT_FILE).is_file():
                 return None  # not an event (yet): nothing to send
             copy = self._copies.get(event_id) or Copy(revision=0)
             changed, removed, states = _changes(folder, copy)
@@ -201,84 +244,78 @@ class EventFolders:
                 copy.files.update(states)
                 return None
             at = now().isoformat()
-            kept_theirs, deleted = [], []
+            conflicts, written, deleted = [], [], []
             with self.store.transaction() as db:
-                revision = db.execute(_NEXT_REVISION, {"id": event_id, "at": at, "by": by}).scalar()
-                if revision is None:
-                    db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
-                    revision = 1
+                db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
+                current = db.execute(_LOCK_FOLDER, {"id": event_id}).scalar()
                 theirs = {row.path: row for row in db.execute(_LISTING, {"id": event_id})}
+                revision = current + 1
                 for path, (content, sha, mode) in changed.items():
                     other = theirs.get(path)
-                    if path not in copy.files and other is not None and other.sha256 != sha:
-                        kept_theirs.append(path)  # created on two servers: the first one stays
+                    moved = other is not None and other.sha256 != sha
+                    if moved and (path not in copy.files or other.revision > copy.revision):
+                        conflicts.append(path)  # theirs came first: kept
                         continue
-                    db.execute(
-                        _PUT_FILE,
-                        {
-                            "id": event_id,
-                            "path": path,
-                            "sha": sha,
-                            "mode": mode,
-                            "content": content,
-                            "revision": revision,
-                        },
-                    )
+                    db.execute(_PUT_FILE, {"id": event_id, "path": path, "sha": sha,
+                                           "mode": mode, "content": content,
+                                           "revision": revision})  # fmt: skip
+                    written.append(path)
                 for path in removed:
                     other = theirs.get(path)
                     if other is not None and other.revision <= copy.revision:
                         db.execute(_DELETE_FILE, {"id": event_id, "path": path})
                         deleted.append(path)
-            copy.files.update(
-                {path: state for path, state in states.items() if path not in kept_theirs}
-            )
+                if written or deleted:
+                    db.execute(_SET_REVISION, {"id": event_id, "at": at, "by": by, "rev": revision})
+                else:
+                    revision = current
+            copy.files.update({p: state for p, state in states.items() if p not in conflicts})
             for path in removed:
                 copy.files.pop(path, None)
+            for path in conflicts:
+                copy.files.pop(path, None)  # fetched again below, theirs
             self._copies[event_id] = copy
             self._fetch(event_id)  # what another server changed meanwhile, and theirs kept
-            written = tuple(sorted(set(changed) - set(kept_theirs)))
-            return Saved(revision, written, tuple(deleted), tuple(kept_theirs))
+            self._remember()
+            return Saved(
+                event_id, revision, tuple(sorted(written)), tuple(deleted), tuple(conflicts)
+            )
 
-    def save_all(self, by: str) -> list[str]:
-        """:meth:`save` every event folder of the copy; the ids of those that changed."""
+    def save_all(self, by: str) -> list[Saved]:
+        """:meth:`save` every event folder of the copy; what was sent."""
         saved = []
         for child in sorted(self.workdir.iterdir()):
-            if child.name.startswith(".") or not child.is_dir():
+            if not usable_id(child.name) or child.is_symlink() or not child.is_dir():
                 continue
-            if self.save(child.name, by) is not None:
-                saved.append(child.name)
+            found = self.save(child.name, by)
+            if found is not None:
+                saved.append(found)
         return saved
 
     def put(self, folder: Path, event_id: str, by: str) -> Saved:
         """Add the event folder ``folder`` to the database as ``event_id`` (straight from that
         folder, not through the copy). Refused when the database has an event of that id."""
+        if not usable_id(event_id):
+            raise UsageError(f"{event_id!r} cannot be an event's name")
         with self._lock:
-            with self.store.reading() as db:
-                if db.execute(_REVISION, {"id": event_id}).scalar() is not None:
-                    raise UsageError(f"{event_id}: the database already has an event of this name")
             changed, _removed, _states = _changes(folder, Copy(revision=0))
             at = now().isoformat()
             with self.store.transaction() as db:
-                db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
+                made = db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by}).rowcount
+                if not made:
+                    raise UsageError(f"{event_id}: the database already has an event of this name")
                 for path, (content, sha, mode) in changed.items():
-                    db.execute(
-                        _PUT_FILE,
-                        {
-                            "id": event_id,
-                            "path": path,
-                            "sha": sha,
-                            "mode": mode,
-                            "content": content,
-                            "revision": 1,
-                        },
-                    )
-            return Saved(1, tuple(sorted(changed)))
+                    db.execute(_PUT_FILE, {"id": event_id, "path": path, "sha": sha,
+                                           "mode": mode, "content": content,
+                                           "revision": 1})  # fmt: skip
+                db.execute(_SET_REVISION, {"id": event_id, "at": at, "by": by, "rev": 1})
+            return Saved(event_id, 1, tuple(sorted(changed)))
 
     def get(self, event_id: str, target: Path) -> list[str]:
         """Write ``event_id``'s folder from the database into ``target`` (a new folder); the
         paths written."""
         with self.store.reading() as db:
-            if db.execute(_REVISION, {"id": event_id}).scalar() is None:
+            if not usable_id(event_id) or db.execute(_REVISION, {"id": event_id}).scalar() is None:
                 raise UsageError(f"{event_id}: no event of this name in the database")
             paths = [row.path for row in db.execute(_LISTING, {"id": event_id})]
         target.mkdir(parents=True)
@@ -291,16 +328,20 @@ class EventFolders:
         return sorted(written)
 
     def _fetch(self, event_id: str) -> None:
-        """Make the copy of ``event_id`` what the database holds (under the lock)."""
+        """Make the copy of ``event_id`` what the database holds (under the lock).
+
+        A file of the copy that was never fetched nor sent (made while no server ran and not
+        sent yet) is left as it is: only what the copy had from the database is replaced.
+        """
         folder = self.workdir / event_id
-        copy = self._copies.get(event_id)
-        if copy is None:  # first time since the server started: what is on the disk now
-            copy = Copy(revision=0, files=_scan(folder))
+        copy = self._copies.get(event_id) or Copy(revision=0)
         with self.store.reading() as db:
             revision = db.execute(_REVISION, {"id": event_id}).scalar()
             listing = {row.path: row.sha256 for row in db.execute(_LISTING, {"id": event_id})}
         if revision is None:
             return
+        if folder.is_symlink():
+            raise KexieError(f"{folder}: a link, not a folder of the copy; remove it")
         wanted = sorted(
             path
             for path, sha in listing.items()
@@ -310,22 +351,62 @@ class EventFolders:
         for rows in _batches(wanted):
             with self.store.reading() as db:
                 for row in db.execute(_CONTENTS, {"id": event_id, "paths": rows}):
-                    copy.files[row.path] = _write(folder, row.path, bytes(row.content), row.mode)
+                    try:
+                        state = _write(folder, row.path, bytes(row.content), row.mode)
+                    except KexieError as error:
+                        log.warning("%s: not copied: %s", event_id, error)
+                        continue
+                    copy.files[row.path] = state
         for path in [path for path in copy.files if path not in listing]:
-            with contextlib.suppress(FileNotFoundError):
-                (folder / path).unlink()
+            _remove(folder, path)
             del copy.files[path]
         copy.revision = revision
         self._copies[event_id] = copy
 
     def _forget(self, event_id: str) -> None:
-        """The event is no longer in the database: its copy goes."""
+        """The event is no longer in the database: its copy goes (only ever inside the copy)."""
         self._copies.pop(event_id, None)
-        shutil.rmtree(self.workdir / event_id, ignore_errors=True)
+        folder = self.workdir / event_id
+        if usable_id(event_id) and not folder.is_symlink() and folder.parent == self.workdir:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _remember(self) -> None:
+        """Write what the copy holds to :data:`RECORD` (whole, then renamed over the old)."""
+        record = {
+            event_id: {
+                "revision": copy.revision,
+                "files": {p: [f.sha256, f.size, f.mtime_ns] for p, f in copy.files.items()},
+            }
+            for event_id, copy in self._copies.items()
+        }
+        path = self.workdir / RECORD
+        temporary = path.with_name(f"{RECORD}.{os.getpid()}.part")
+        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
 
 
-def _usable_id(event_id: str) -> bool:
-    """Whether ``event_id`` can be a folder of the copy (a row written by hand might not)."""
+def _recalled(path: Path) -> dict[str, Copy]:
+    """What a copy held when its server last wrote :data:`RECORD` (nothing, without one)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            event_id: Copy(
+                int(entry["revision"]),
+                {p: FileState(str(f[0]), int(f[1]), int(f[2])) for p, f in entry["files"].items()},
+            )
+            for event_id, entry in record.items()
+            if usable_id(event_id)
+        }
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        log.warning("%s: unreadable; every file of the copy is taken as new", path)
+        return {}
+
+
+def usable_id(event_id: str) -> bool:
+    """Whether ``event_id`` can be a folder of the copy: not empty, not hidden (so not ``.``
+    nor ``..``), no separator. A row written by hand, or a forged path, might not be."""
     return bool(event_id) and not event_id.startswith(".") and not re.search(r"[/\\\0]", event_id)
 
 
@@ -353,8 +434,8 @@ def _files(folder: Path) -> dict[str, os.stat_result]:
     """The files of an event folder that belong in the database, by path (with ``/``).
 
     Hidden files and folders (a kit being built, the server's announcement) and the SQLite
-    store are left out, and so is anything that is not a regular file (a symbolic link is
-    never followed out of the folder).
+    store are left out, and so is anything that is not a regular file: a symbolic link, to a
+    file or a folder, is never followed out of the folder.
     """
     found = {}
     for directory, folders, names in os.walk(folder):
@@ -369,28 +450,42 @@ def _files(folder: Path) -> dict[str, os.stat_result]:
     return found
 
 
-def _scan(folder: Path) -> dict[str, FileState]:
-    states = {}
-    for path, found in _files(folder).items():
-        sha = hashlib.sha256((folder / path).read_bytes()).hexdigest()
-        states[path] = FileState(sha, found.st_size, found.st_mtime_ns)
-    return states
+def _inside(folder: Path, path: str) -> Path:
+    """``folder / path``, refused (:class:`KexieError`) unless every folder on the way is a
+    real folder inside ``folder``: no ``..``, no absolute path, no symbolic link followed."""
+    parts = Path(path).parts
+    if not parts or Path(path).is_absolute() or any(p in ("", ".", "..") for p in parts):
+        raise KexieError(f"{path}: not a path inside an event folder")
+    here = folder
+    for part in parts[:-1]:
+        here = here / part
+        if here.is_symlink() or (here.exists() and not here.is_dir()):
+            raise KexieError(f"{here}: a link or a file where the copy needs a folder")
+    return folder / path
 
 
 def _write(folder: Path, path: str, content: bytes, mode: int) -> FileState:
     """Write one file of the copy whole (beside it, then renamed over it), with its mode."""
-    target = folder / path
-    if ".." in Path(path).parts or Path(path).is_absolute():
-        raise KexieError(f"{path}: not a path inside an event folder")
+    target = _inside(folder, path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o777)
     with open(descriptor, "wb") as handle:
         handle.write(content)
     os.chmod(temporary, mode & 0o777)
-    os.replace(temporary, target)
+    os.replace(temporary, target)  # replaces a link itself, never what it points to
     found = target.stat()
     return FileState(hashlib.sha256(content).hexdigest(), found.st_size, found.st_mtime_ns)
+
+
+def _remove(folder: Path, path: str) -> None:
+    """Delete one file of the copy (a link is removed itself; nothing through a link)."""
+    try:
+        _inside(folder, path).unlink()
+    except FileNotFoundError:
+        pass
+    except KexieError as error:
+        log.warning("not removed: %s", error)
 
 
 def _batches(paths: list[str]) -> Iterator[list[str]]:
@@ -403,6 +498,11 @@ def _store_events_in(url: str) -> None:
     ``KEXIE_DATABASE_URL`` is set to it (and must not name another database)."""
     given = os.environ.get(database.URL_VARIABLE)
     if given and database.driver_url(given) != database.driver_url(url):
+        if database.without_password(given) == database.without_password(url):
+            raise UsageError(
+                f"{database.URL_VARIABLE} and ROOT name the same database with different"
+                " passwords; give the password in one place only (or in ~/.pgpass)"
+            )
         raise UsageError(
             f"{database.URL_VARIABLE} names another database"
             f" ({database.without_password(given)}) than ROOT ({database.without_password(url)})"
@@ -460,7 +560,9 @@ class DatabaseRoot(Root):
     """A ROOT kept in a PostgreSQL database, served from this server's copy in ``folder``.
 
     It is a year's folder for everything else (:attr:`single` is false): the events are the
-    copy's sub-folders, kept up to date by :attr:`folders`.
+    copy's sub-folders, kept up to date by :attr:`folders`. Opened without a copy
+    (``copying=False``, for commands such as ``kexie organizers``), it lists the database's
+    events and reads their language from the database, and writes nothing to the disk.
 
     Attributes:
         url: the database's address, as given.
@@ -471,18 +573,22 @@ class DatabaseRoot(Root):
     folders: EventFolders = attrs.field(kw_only=True, eq=False, repr=False)
 
     @classmethod
-    def open(cls, url: str, workdir: Path | None = None) -> DatabaseRoot:
-        """The ROOT of the database at ``url``, its copy in ``workdir``, brought up to date."""
+    def open(cls, url: str, workdir: Path | None = None, *, copying: bool = True) -> DatabaseRoot:
+        """The ROOT of the database at ``url``; with ``copying``, its copy in ``workdir``
+        brought up to date (what changed in the copy while no server ran is sent first)."""
         from .accounts import MIGRATIONS, SCHEMA
 
         if not is_database_url(url):
             raise UsageError(f"{url}: not a postgresql:// address")
         _store_events_in(url)
-        folder = prepare_workdir(Path(workdir) if workdir else default_workdir(url), url)
+        folder = Path(workdir) if workdir else default_workdir(url)
+        if copying:
+            prepare_workdir(folder, url)
         store = EventStore.open(database.postgresql(url, SCHEMA, folder), [MIGRATIONS])
-        root = cls(folder, url=url, folders=EventFolders(store, folder))
+        root = cls(folder, url=url, folders=EventFolders(store, folder, copying=copying))
         try:
-            root.folders.refresh()
+            if copying:
+                root.folders.start("kexie serve")
         except BaseException:
             store.close()
             raise
@@ -498,6 +604,27 @@ class DatabaseRoot(Root):
         """Always: the folders are the database's, copied here."""
         return True
 
+    @property
+    def label(self) -> str:
+        """The database's address, without its password."""
+        return database.without_password(self.url)
+
+    def events(self) -> dict[str, Path]:
+        """Every event's folder of the copy by its id; without a copy, the database's events
+        (their folders do not exist)."""
+        if self.folders.copying:
+            return super().events()
+        return {event_id: self.folder / event_id for event_id in self.folders.ids()}
+
+    @property
+    def lang(self) -> str:
+        """As :attr:`Root.lang`; without a copy, read from the events' files in the database."""
+        if self.folders.copying:
+            return super().lang
+        found = {lang_in(self.folders.text(i, EVENT_FILE) or "") for i in self.folders.ids()}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else DEFAULT_LANG
+
     def due(self, event_id: str) -> bool:
         """See :meth:`EventFolders.due`."""
         return self.folders.due(event_id)
@@ -506,12 +633,13 @@ class DatabaseRoot(Root):
         """See :meth:`EventFolders.refresh`."""
         return self.folders.refresh(event_id)
 
-    def save(self, event_id: str | None, by: str) -> None:
-        """See :meth:`EventFolders.save`; ``None`` saves every event of the copy."""
+    def save(self, event_id: str | None, by: str) -> list[Saved]:
+        """See :meth:`EventFolders.save`; ``None`` saves every event of the copy. What was
+        sent, event by event."""
         if event_id is None:
-            self.folders.save_all(by)
-        else:
-            self.folders.save(event_id, by)
+            return self.folders.save_all(by)
+        saved = self.folders.save(event_id, by)
+        return [] if saved is None else [saved]
 
     def close(self) -> None:
         """Close the connection to the database."""
@@ -526,7 +654,7 @@ def folders_in(url: str) -> EventFolders:
     if not is_database_url(url):
         raise UsageError(f"{url}: not a postgresql:// address")
     store = EventStore.open(database.postgresql(url, SCHEMA), [MIGRATIONS])
-    return EventFolders(store, Path("."))
+    return EventFolders(store, Path("."), copying=False)
 
 
 @attrs.frozen

@@ -126,7 +126,8 @@ def summary(served: Served, at: dt.datetime | None = None) -> Summary | BrokenSu
     """What the console shows of an event (``at``: now, unless given)."""
     if isinstance(served, Broken):
         return broken_summary(served)
-    return running_summary(served, at or now())
+    with served.context.store.reading_together():  # one round trip each, not one per plugin
+        return running_summary(served, at or now())
 
 
 def running_summary(served: Running, at: dt.datetime) -> Summary:

@@ -28,9 +28,9 @@ WORDS: dict[str, dict[str, str]] = {
         "link_unknown_title": "登录链接无效",
         "link_unknown": "这个链接不完整或有误。请检查是否完整复制了链接，或请管理员发一个新链接。",
         "link_used_title": "登录链接已经用过",
-        "link_used": "每个登录链接只能使用一次，这个链接已经用过了。请请管理员发一个新链接。",
+        "link_used": "每个登录链接只能使用一次，这个链接已经用过了。请联系管理员重新发一个链接。",
         "link_expired_title": "登录链接已过期",
-        "link_expired": "登录链接的有效期为7天，这个链接已经过期。请请管理员发一个新链接。",
+        "link_expired": "登录链接的有效期为7天，这个链接已经过期。请联系管理员重新发一个链接。",
         "link_withdrawn_title": "登录链接已作废",
         "link_withdrawn": "管理员已为您发了新的登录链接，这个旧链接不再有效。请使用最新的链接。",
         "link_revoked_title": "账号已注销",
@@ -44,6 +44,13 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "too_large_title": "提交的内容过大",
         "too_large": "提交的内容超过了上限，没有执行。",
+        "unavailable_db_title": "暂时无法连接数据库",
+        "unavailable_db": "控制台暂时无法连接数据库，这次操作没有执行。请稍后刷新页面再试。",
+        "conflict_title": "修改没有保存",
+        "conflict": (
+            "另一位组织者几乎同时修改了这个活动，先保存的修改已保留，您这次的修改没有保存。"
+            "请重新打开页面，核对内容后再修改一次。"
+        ),
         "back": "返回控制台",
         "logout": "退出登录",
         # the home page and an event's page
@@ -154,6 +161,17 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "too_large_title": "Too much was sent",
         "too_large": "What was sent is larger than the limit; nothing was done.",
+        "unavailable_db_title": "The database cannot be reached",
+        "unavailable_db": (
+            "The console cannot reach the database just now, so nothing was done. Reload the"
+            " page in a moment and try again."
+        ),
+        "conflict_title": "Not saved",
+        "conflict": (
+            "Another organiser changed this event at almost the same moment. The change saved"
+            " first was kept, and yours was not saved. Open the page again, check it, and make"
+            " your change once more."
+        ),
         "back": "Back to the console",
         "logout": "Log out",
         # the home page and an event's page

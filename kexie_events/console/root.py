@@ -42,17 +42,18 @@ class Root:
     folder: Path
 
     @classmethod
-    def at(cls, folder: Path | str, workdir: Path | None = None) -> Root:
+    def at(cls, folder: Path | str, workdir: Path | None = None, *, copying: bool = True) -> Root:
         """The ROOT at ``folder``; :class:`EventFolderError` when it is not a folder.
 
         ``folder`` may be a PostgreSQL database's address (``postgresql://...``): its events'
         folders are kept in the database, and this process works on a copy in ``workdir``
-        (:class:`~kexie_events.console.database_root.DatabaseRoot`).
+        (:class:`~kexie_events.console.database_root.DatabaseRoot`), or, without
+        ``copying``, reads the database only.
         """
         from .database_root import DatabaseRoot, is_database_url
 
         if is_database_url(str(folder)):
-            return DatabaseRoot.open(str(folder), workdir)
+            return DatabaseRoot.open(str(folder), workdir, copying=copying)
         folder = Path(folder)
         if not folder.exists():
             raise EventFolderError(f"{folder}: no such folder")
@@ -82,6 +83,11 @@ class Root:
         return dict(sorted(found.items()))
 
     @property
+    def label(self) -> str:
+        """ROOT as messages name it: the folder."""
+        return str(self.folder)
+
+    @property
     def kept_elsewhere(self) -> bool:
         """Whether the events' folders are kept elsewhere (a database) and copied here, so
         that a server must :meth:`refresh` before and :meth:`save` after what it does."""
@@ -96,9 +102,10 @@ class Root:
         events that changed. A folder on this disk is always up to date: nothing to do."""
         return set()
 
-    def save(self, event_id: str | None, by: str) -> None:
+    def save(self, event_id: str | None, by: str) -> list:
         """Keep what changed in an event's folder (every event's, for ``None``) where the
-        folders are kept. A folder on this disk keeps it already: nothing to do."""
+        folders are kept; what was sent. A folder on this disk keeps it already."""
+        return []
 
     def close(self) -> None:
         """Let go of what the ROOT holds open (nothing, for a folder)."""
@@ -116,9 +123,11 @@ class Root:
 
 
 @contextlib.contextmanager
-def opened(root: Path | str, workdir: Path | None = None) -> Iterator[Root]:
+def opened(
+    root: Path | str, workdir: Path | None = None, *, copying: bool = True
+) -> Iterator[Root]:
     """:meth:`Root.at`, closed when the block ends (a database ROOT holds a connection)."""
-    found = Root.at(root, workdir)
+    found = Root.at(root, workdir, copying=copying)
     try:
         yield found
     finally:
@@ -127,7 +136,16 @@ def opened(root: Path | str, workdir: Path | None = None) -> Iterator[Root]:
 
 def _lang_of(path: Path) -> str | None:
     try:
-        lang = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("lang", DEFAULT_LANG)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return lang_in(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def lang_in(text: str) -> str | None:
+    """The ``lang`` an event file's text says (Chinese when it says none); ``None`` when the
+    text is not TOML or names no language of ours."""
+    try:
+        lang = tomllib.loads(text).get("lang", DEFAULT_LANG)
+    except tomllib.TOMLDecodeError:
         return None
     return lang if lang in LANGUAGES else None
