@@ -160,6 +160,38 @@ def test_server_page_says_genuine_or_forged_in_chinese(printed, plugins):
         assert empty.status_code == 200 and "输入证书上的验证码" in empty.text
 
 
+def test_the_public_page_works_out_the_certificates_once_in_a_while(
+    printed, plugins, monkeypatch
+):
+    """Anyone may ask the page about a genuine code as often as they like: what the event
+    grants is worked out once (and again after FRESH_SECONDS), and a forged code costs
+    nothing of it."""
+    from kexie_plugins.certificates import issuing, web
+
+    folder, codes = printed
+    calls = []
+    real = issuing.granted_by_id
+    monkeypatch.setattr(issuing, "granted_by_id", lambda *a: calls.append(1) or real(*a))
+    code = codes["周杰"]
+    forged = code[:-10] + ("Q" if code[-10] != "Q" else "R") + code[-9:]
+    with TestClient(create_app(folder, plugins)) as client:
+        for _ in range(5):
+            assert 'data-outcome="genuine"' in client.get(f"/c/{code}").text
+            assert 'data-outcome="forged"' in client.get("/c/", params={"code": forged}).text
+    assert len(calls) == 1
+
+    clock = [100.0]
+    granted = web.GrantedNow(None, clock=lambda: clock[0])
+    monkeypatch.setattr(issuing, "granted_by_id", lambda *a: calls.append(1) or {})
+    granted.get(None, None, None)
+    clock[0] += web.FRESH_SECONDS - 1
+    granted.get(None, None, None)
+    assert len(calls) == 2  # still fresh
+    clock[0] += 1
+    granted.get(None, None, None)
+    assert len(calls) == 3  # worked out again
+
+
 def test_qr_opens_the_verification_page_when_an_address_is_set(printed, run, tmp_path):
     """The printed QR decodes (a real decoder, on the page as Chromium draws it) to the page's
     address with the code; the command line takes the link as well as the code."""

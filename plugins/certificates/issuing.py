@@ -9,6 +9,8 @@ no longer matching, with what the event certifies now.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import attrs
 
 from kexie_events.records import Certificate
@@ -68,11 +70,26 @@ def issued(event, config: CertificatesConfig, store, plugins) -> list[Issued]:
     ]
 
 
-def verify(event, config: CertificatesConfig, store, plugins, code: str) -> Verdict:
+def granted_by_id(event, config: CertificatesConfig, store, plugins) -> dict[str, Certificate]:
+    """:func:`granted`, by each certificate's id (what a code names)."""
+    return {codes.certificate_id(c): c for c in granted(event, config, store, plugins)}
+
+
+def verify(
+    event,
+    config: CertificatesConfig,
+    store,
+    plugins,
+    code: str,
+    *,
+    current: Callable[[], Mapping[str, Certificate]] | None = None,
+) -> Verdict:
     """Check ``code`` (or a verification link) against the event's key and what it grants now.
 
     An event without its key has signed nothing: every code is another event's, and no key is
-    made (a visitor to the public page must not create the event's secret).
+    made (a visitor to the public page must not create the event's secret). ``current`` gives
+    what the event grants now (:func:`granted_by_id`, by default worked out afresh); it is
+    asked only for a code whose signature is the event's.
     """
     if not (event.folder / codes.PRIVATE_KEY_FILE).exists():
         return Verdict("other_event")
@@ -81,8 +98,9 @@ def verify(event, config: CertificatesConfig, store, plugins, code: str) -> Verd
         signed = verifier.open(code)
     except codes.CodeError as error:
         return Verdict(error.reason)
-    for certificate in granted(event, config, store, plugins):
-        if codes.certificate_id(certificate) == signed.certificate_id:
-            same = codes.digest(certificate, store.event_id) == signed.digest
-            return Verdict(GENUINE if same else ALTERED, certificate)
-    return Verdict(WITHDRAWN)
+    found = (current or (lambda: granted_by_id(event, config, store, plugins)))()
+    certificate = found.get(signed.certificate_id)
+    if certificate is None:
+        return Verdict(WITHDRAWN)
+    same = codes.digest(certificate, store.event_id) == signed.digest
+    return Verdict(GENUINE if same else ALTERED, certificate)
