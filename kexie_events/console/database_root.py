@@ -207,7 +207,11 @@ class EventFolders:
                     continue
                 copy = self._copies.get(found_id)
                 if copy is None or copy.revision != revision:
-                    self._fetch(found_id)
+                    try:
+                        self._fetch(found_id)
+                    except KexieError as error:  # one event's copy must not stop the others
+                        log.warning("%s: not brought up to date: %s", found_id, error)
+                        continue
                     changed.add(found_id)
             gone = [event_id] if event_id is not None else list(self._copies)
             for gone_id in gone:

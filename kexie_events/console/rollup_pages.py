@@ -320,8 +320,9 @@ class _Pages:
             # The server's own clock: a county's server keeps the county's time.
             shown = _shown(record, organiser, None)
             names = files.listing(_folder(self.root.folder, organiser))
-            order = {"rollup.html": 0, "rollup.docx": 1, "rollup.xlsx": 2, "scores.html": 3}
-            names = sorted(names, key=lambda name: (order.get(name, 4), name))
+            first = ("rollup.html", "rollup.docx", "rollup.xlsx", "scores.html", "scores.docx")
+            order = {name: index for index, name in enumerate((*first, "scores.csv"))}
+            names = sorted(names, key=lambda name: (order.get(name, len(order)), name))
             shown["files"] = [
                 (_file_label(name, organiser.lang), quote(name, safe="/"))
                 for name in names
