@@ -328,7 +328,7 @@ class RootApp:
 
     async def _save(self, event_id: str | None, by: str) -> list[str]:
         """Save the event's copy (every event's, for ``None``); the ids of the events whose
-        changes met another server's. The events whose files changed are built anew."""
+        changes met another server's, which are built anew (their copies now have theirs)."""
         try:
             saved = await run_in_threadpool(self.root.save, event_id, by)
         except StoreUnavailable as error:
