@@ -549,6 +549,7 @@ def _deadline_protocol(request_seconds: float) -> type:
         _deadline = None
         _receiving = False
         _head_bytes: int | None = 0  # bytes of the request head so far; None once it is read
+        _tail = b""  # the last bytes of the head so far: its end may straddle two reads
 
         def _arm(self) -> None:
             self._disarm()
@@ -571,7 +572,12 @@ def _deadline_protocol(request_seconds: float) -> type:
 
         def data_received(self, data: bytes) -> None:
             if self._head_bytes is not None:
-                self._head_bytes += len(data)
+                # Only the head counts: a client may send the body in the same read (a form
+                # of 15 KB saved in the console's text editor), and the body has its own limit.
+                seen = self._tail + data
+                end = seen.find(b"\r\n\r\n")
+                self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+                self._tail = seen[-3:]
                 if self._head_bytes > HEADER_LIMIT and not self.transport.is_closing():
                     self.transport.write(
                         b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
@@ -584,7 +590,7 @@ def _deadline_protocol(request_seconds: float) -> type:
         def on_message_begin(self) -> None:
             if not self._receiving:
                 self._arm()  # the next request on a kept-alive connection begins
-            self._head_bytes = 0
+            self._head_bytes, self._tail = 0, b""
             super().on_message_begin()
 
         def on_headers_complete(self) -> None:
@@ -594,6 +600,7 @@ def _deadline_protocol(request_seconds: float) -> type:
         def on_message_complete(self) -> None:
             self._receiving = False
             self._disarm()
+            self._head_bytes, self._tail = 0, b""  # what comes next is the next request's head
             super().on_message_complete()
 
         def connection_lost(self, exc) -> None:
