@@ -830,10 +830,15 @@ def db_put(ctx, directory: Path, url: str, by: str) -> None:
     from kexie_events.console.database_root import put_event
 
     put = put_event(directory, url, plugins_of(ctx), by)
-    click.echo(f"{put.event_id}: {len(put.files)} files put in {database_text(url)}")
+    files = f"{len(put.files)} file{'' if len(put.files) == 1 else 's'}"
+    click.echo(f"{put.event_id}: {files} put in {database_text(url)}")
     if put.tables is not None:
         rows = sum(table.rows for table in put.tables)
         click.echo(f"its store: {len(put.tables)} tables, {rows} rows copied; checked")
+    elif put.already_there:
+        click.echo("its store: already in this database")
+    else:
+        click.echo("its store: nothing to copy yet (it is made in the database at first use)")
     click.echo(f"serve it with: kexie serve {database_text(url)}")
 
 
@@ -849,6 +854,11 @@ def db_get(url: str, event_id: str, directory: Path) -> None:
 
     if directory.exists():
         raise click.UsageError(f"{directory} exists; give a new folder")
+    if directory.name != event_id:
+        raise click.UsageError(
+            f"name the folder after the event ({directory.parent / event_id}): commands find"
+            " the event's store in the database by the folder's name"
+        )
     with contextlib.closing(folders_in(url)) as folders:
         written = folders.get(event_id, directory)
     click.echo(f"{event_id}: {len(written)} files written to {directory}")

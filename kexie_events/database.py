@@ -42,10 +42,12 @@ class StoreUnavailable(KexieError):
         kind: ``"busy"`` (another program holds the write lock, or the database chose this
             transaction to give way; try again soon), ``"full"`` (no space left) or
             ``"broken"`` (read-only file, I/O error, database server unreachable).
+        detail: the driver's own words.
     """
 
     def __init__(self, kind: str, detail: str):
         self.kind = kind
+        self.detail = detail
         super().__init__(f"the event database is unavailable ({kind}): {detail}")
 
 

@@ -171,7 +171,7 @@ def test_db_put_refuses_an_event_already_there_and_db_get_writes_it_out(county, 
     assert again.exit_code == 2
     assert "already has an event" in again.output
 
-    out = tmp_path / "out"
+    out = tmp_path / "out" / ECLIPSE
     got = run("db", "get", county["url"], ECLIPSE, out)
     assert got.exit_code == 0, got.output
     for name in ("event.toml", "ticket-signing.key", "glasses-allocations.csv"):
@@ -179,7 +179,38 @@ def test_db_put_refuses_an_event_already_there_and_db_get_writes_it_out(county, 
     assert (out / "ticket-signing.key").stat().st_mode & 0o777 == 0o600
     assert not (out / "event.db").exists()
     assert run("db", "get", county["url"], ECLIPSE, out).exit_code == 2  # never over a folder
-    assert run("db", "get", county["url"], "no-such-event", tmp_path / "x").exit_code == 2
+    missing = tmp_path / "no-such-event"
+    assert run("db", "get", county["url"], "no-such-event", missing).exit_code == 2
+    # The store is found by the folder's name: a folder named otherwise would get a new one.
+    renamed = run("db", "get", county["url"], ECLIPSE, tmp_path / "got")
+    assert renamed.exit_code == 2 and str(tmp_path / ECLIPSE) in renamed.output.replace("\n", "")
+    assert not (tmp_path / "got").exists()
+
+
+def test_a_database_that_cannot_be_reached_is_named_as_the_organiser_wrote_it(
+    run, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("KEXIE_DATABASE_URL", raising=False)
+    url = "postgresql://kexie:secret@127.0.0.1:1/county2027"
+    for args in (("db", "get", url, ECLIPSE, tmp_path / ECLIPSE), ("organizers", "list", url)):
+        failed = run(*args)
+        assert failed.exit_code == 1, failed.output
+        assert "postgresql://kexie:***@127.0.0.1:1/county2027: cannot reach the database" in (
+            failed.output
+        )
+        assert "secret" not in failed.output and "+psycopg" not in failed.output
+        assert "Traceback" not in failed.output
+
+
+def test_two_servers_never_share_one_working_folder(county, monkeypatch, tmp_path):
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    first = DatabaseRoot.open(county["url"], tmp_path / "copy")
+    try:
+        with pytest.raises(UsageError, match="another kexie serve works in this folder"):
+            DatabaseRoot.open(county["url"], tmp_path / "copy")
+    finally:
+        first.close()
+    DatabaseRoot.open(county["url"], tmp_path / "copy").close()  # free again once closed
 
 
 @pytest.fixture
@@ -361,6 +392,7 @@ def test_organizers_commands_on_a_database_write_nothing_to_the_disk(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     added = run("organizers", "add", county["url"], "李明", "--events", ECLIPSE)
     assert added.exit_code == 0, added.output
+    assert "请用 --url 给出组织者打开控制台的地址" in added.output  # it cannot know the servers
     unknown = run("organizers", "add", county["url"], "赵强", "--events", "no-such-event")
     assert unknown.exit_code == 2 and "绿水乡日食观测" in unknown.output
     assert not (tmp_path / "cache").exists()

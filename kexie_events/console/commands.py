@@ -7,11 +7,9 @@ imported at the top, as in :mod:`kexie_events.cli`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from kexie_events.console.root import opened
+from kexie_events.console.root import Root, opened
 from kexie_events.plugin_cli import default_user, print_json
 
 root_argument = click.argument("root", metavar="ROOT")
@@ -64,7 +62,7 @@ def organizers_add(root: str, name: str, role: str, events: str, base_url, by: s
     with opened(root, copying=False) as served, open_accounts(served) as accounts:
         link = accounts.add(name, role, events.split(","), by=by)
         lang = accounts.lang
-        _print_link(served.folder, link, role, lang, base_url)
+        _print_link(served, link, role, lang, base_url)
 
 
 @organizers.command(name="link")
@@ -80,7 +78,7 @@ def organizers_link(root: str, name: str, base_url, by: str) -> None:
         link = accounts.new_link(name, by=by)
         organiser = accounts.organiser(name)
         lang = accounts.lang
-        _print_link(served.folder, link, organiser.role if organiser else "", lang, base_url)
+        _print_link(served, link, organiser.role if organiser else "", lang, base_url)
 
 
 @organizers.command(name="revoke")
@@ -151,7 +149,7 @@ def _role_text(role: str, lang: str) -> str:
     return pick(lang, "组织者", "organizer")
 
 
-def _print_link(root: Path, link, role: str, lang: str, base_url: str | None) -> None:
+def _print_link(root: Root, link, role: str, lang: str, base_url: str | None) -> None:
     """The link, pointing where the console is served, with its QR code and any caveat."""
     from kexie_events.i18n import moment_text, pick
     from kexie_events.qr import terminal
@@ -190,14 +188,14 @@ def _is_local(url: str) -> bool:
     return host.startswith("127.") or host in ("localhost", "[::1]")
 
 
-def _base_url(root: Path, given: str | None, lang: str) -> tuple[str, str]:
+def _base_url(root: Root, given: str | None, lang: str) -> tuple[str, str]:
     """Where the console is served, and a note when that is a guess or this computer only."""
     from kexie_events.i18n import pick
     from kexie_events.volunteers import running_server
 
     if given:
         return given, ""
-    server = running_server(root)
+    server = running_server(root.folder)
     if server is not None:
         if server.phone_url:
             return server.phone_url, ""
@@ -208,6 +206,15 @@ def _base_url(root: Path, given: str | None, lang: str) -> tuple[str, str]:
             f"kexie serve listens on {server.host} only, so the link opens on this computer only;"
             " for another computer or a tablet, restart it with --host 0.0.0.0 --https and get a"
             " new link: kexie organizers link",
+        )
+    if root.kept_elsewhere:  # its servers may run anywhere: only the organiser knows where
+        return DEFAULT_BASE, pick(
+            lang,
+            "数据库中的活动可能由多台服务器提供，请用 --url 给出组织者打开控制台的地址（例如"
+            " https://kexie.county.example/）；这个链接暂按本机的 http://127.0.0.1:8000 生成",
+            "the events of a database may be served by several servers: give the address the"
+            " organiser opens the console at with --url (e.g. https://kexie.county.example/);"
+            " this link assumes http://127.0.0.1:8000 on this computer",
         )
     return DEFAULT_BASE, pick(
         lang,

@@ -34,6 +34,7 @@ make. It is marked by :data:`MARKER`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -149,17 +150,23 @@ class EventFolders:
     files): for commands that need no copy.
     """
 
-    def __init__(self, store: EventStore, workdir: Path, *, copying: bool = True):
+    def __init__(
+        self, store: EventStore, workdir: Path, *, copying: bool = True, held: int | None = None
+    ):
         self.store = store
         self.workdir = workdir
         self.copying = copying
+        self._held = held  # the lock on the working folder (hold_workdir), let go at close
         self._lock = threading.RLock()
         self._checked: dict[str, float] = {}
         self._copies: dict[str, Copy] = _recalled(workdir / RECORD) if copying else {}
 
     def close(self) -> None:
-        """Close the connection to the database."""
+        """Close the connection to the database and let go of the working folder."""
         self.store.close()
+        if self._held is not None:
+            os.close(self._held)
+            self._held = None
 
     def ids(self) -> list[str]:
         """The ids of the events in the database (those that can be folders), sorted."""
@@ -559,6 +566,37 @@ def prepare_workdir(workdir: Path, url: str) -> Path:
     return workdir
 
 
+def hold_workdir(workdir: Path) -> int:
+    """Take the working folder for this process (a lock on :data:`MARKER`, let go when the
+    returned descriptor is closed); :class:`UsageError` when another server has it: two
+    servers on one copy would each take the other's changes for their own."""
+    descriptor = os.open(workdir / MARKER, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise UsageError(
+            f"{workdir}: another kexie serve works in this folder; give each server its own"
+            " --workdir"
+        ) from None
+    return descriptor
+
+
+def _open_store(url: str, folder: Path | None = None) -> EventStore:
+    """The console's schema of the database at ``url``, or an error naming the database as
+    the organiser wrote it (without its password)."""
+    from .accounts import MIGRATIONS, SCHEMA
+
+    try:
+        return EventStore.open(database.postgresql(url, SCHEMA, folder), [MIGRATIONS])
+    except KexieError as error:
+        found = database.unavailable(error)
+        detail = found.detail if found is not None else str(error)
+        raise KexieError(
+            f"{database.without_password(url)}: cannot reach the database: {detail}"
+        ) from error
+
+
 @attrs.frozen
 class DatabaseRoot(Root):
     """A ROOT kept in a PostgreSQL database, served from this server's copy in ``folder``.
@@ -580,21 +618,27 @@ class DatabaseRoot(Root):
     def open(cls, url: str, workdir: Path | None = None, *, copying: bool = True) -> DatabaseRoot:
         """The ROOT of the database at ``url``; with ``copying``, its copy in ``workdir``
         brought up to date (what changed in the copy while no server ran is sent first)."""
-        from .accounts import MIGRATIONS, SCHEMA
-
         if not is_database_url(url):
             raise UsageError(f"{url}: not a postgresql:// address")
         _store_events_in(url)
         folder = Path(workdir) if workdir else default_workdir(url)
+        held = None
         if copying:
             prepare_workdir(folder, url)
-        store = EventStore.open(database.postgresql(url, SCHEMA, folder), [MIGRATIONS])
-        root = cls(folder, url=url, folders=EventFolders(store, folder, copying=copying))
+            held = hold_workdir(folder)
+        try:
+            store = _open_store(url, folder)
+        except BaseException:
+            if held is not None:
+                os.close(held)
+            raise
+        folders = EventFolders(store, folder, copying=copying, held=held)
+        root = cls(folder, url=url, folders=folders)
         try:
             if copying:
-                root.folders.start("kexie serve")
+                folders.start("kexie serve")
         except BaseException:
-            store.close()
+            folders.close()
             raise
         return root
 
@@ -653,22 +697,21 @@ class DatabaseRoot(Root):
 def folders_in(url: str) -> EventFolders:
     """The events' folders of the database at ``url`` without a copy (for ``kexie db put`` and
     ``kexie db get``); close it when done."""
-    from .accounts import MIGRATIONS, SCHEMA
-
     if not is_database_url(url):
         raise UsageError(f"{url}: not a postgresql:// address")
-    store = EventStore.open(database.postgresql(url, SCHEMA), [MIGRATIONS])
-    return EventFolders(store, Path("."), copying=False)
+    return EventFolders(_open_store(url), Path("."), copying=False)
 
 
 @attrs.frozen
 class Put:
     """What :func:`put_event` did: the event's id, the files sent, the store's tables copied
-    (``None`` when the store was in that database already, or had never been opened)."""
+    (``None`` when there was nothing to copy), and whether the store was in that database
+    already (else it had never been opened, and is made there at first use)."""
 
     event_id: str
     files: tuple[str, ...]
     tables: list | None
+    already_there: bool = False
 
 
 def put_event(folder: Path, url: str, plugins, by: str) -> Put:
@@ -701,4 +744,4 @@ def put_event(folder: Path, url: str, plugins, by: str) -> Put:
         saved = folders.put(folder, event_id, by)
     finally:
         folders.close()
-    return Put(event_id, saved.written, tables)
+    return Put(event_id, saved.written, tables, already_there=same)
