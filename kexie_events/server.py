@@ -268,7 +268,6 @@ class RootApp:
         self._single = root.single
         self._single_id = next(iter(root.events())) if self._single else None
         self._lang = root.lang  # for pages that belong to no event (read once: it costs)
-        self._unsent: set[str | None] = set()  # events whose save the database did not take
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -302,8 +301,9 @@ class RootApp:
         next request, on whichever server, sees it.
 
         When another server changed the same files first, theirs is kept and the answer is
-        replaced by a 409 page saying this change was not saved. A refused request (no login)
-        saves nothing; a save the database could not take is sent at the next request.
+        replaced by a 409 page saying this change was not saved. A save the database cannot
+        take (it is down) is kept in the copy and sent at the next refresh; the answer is then a
+        503 page saying so. A refused request (no login) saves nothing.
         """
         await self._refresh(None)
         if scope.get("method") in ("GET", "HEAD"):
@@ -316,30 +316,29 @@ class RootApp:
                 answer["started"] = True
                 organiser = organiser_in(scope)
                 if organiser is not None:
-                    conflicts = await self._save(event_id, organiser.name)
-                    if conflicts:
+                    refused = await self._save(event_id, organiser.name)
+                    if refused is not None:
                         answer["replaced"] = True
-                        page = refusal_page(Refused(409, "conflict"), organiser.lang)
+                        page = refusal_page(refused, organiser.lang)
                         return await page(scope, receive, send)
             if not answer["replaced"]:  # a replaced answer's own body is dropped
                 await send(message)
 
         await self.console(scope, receive, send_after_saving)
 
-    async def _save(self, event_id: str | None, by: str) -> list[str]:
-        """Save the event's copy (every event's, for ``None``); the ids of the events whose
-        changes met another server's, which are built anew (their copies now have theirs)."""
+    async def _save(self, event_id: str | None, by: str) -> Refused | None:
+        """Save the event's copy (every event's, for ``None``). What to answer instead of the
+        page's own answer: a 409 when the change met another server's (those events are built
+        anew: their copies now have theirs), a 503 when the database could not take it."""
         try:
             saved = await run_in_threadpool(self.root.save, event_id, by)
         except StoreUnavailable as error:
-            log.warning("not saved to the database, sent at the next request: %s", error)
-            self._unsent.add(event_id)
-            return []
-        self._unsent.discard(event_id)
+            log.warning("not saved to the database, sent at the next refresh: %s", error)
+            return Refused(503, "unsent")
         clashed = [found.event_id for found in saved if found.conflicts]
         for changed_id in clashed:
-            await self.apps.reload(changed_id)  # the copy now has theirs
-        return clashed
+            await self.apps.reload(changed_id)
+        return Refused(409, "conflict") if clashed else None
 
     async def _refresh(self, event_id: str | None) -> None:
         """Fetch what changed in the database; build anew the events whose files changed.
@@ -347,8 +346,6 @@ class RootApp:
         A database that does not answer leaves the copy as it is: the request goes on, and
         the event's own store (in the same database) answers 503 if it must.
         """
-        for unsent in list(self._unsent):
-            await self._save(unsent, "kexie serve")
         try:
             changed = await run_in_threadpool(self.root.refresh, event_id)
         except StoreUnavailable as error:

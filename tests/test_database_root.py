@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from kexie_events.console.database_root import (
     MARKER,
@@ -396,3 +397,113 @@ def test_organizers_commands_on_a_database_write_nothing_to_the_disk(
     unknown = run("organizers", "add", county["url"], "赵强", "--events", "no-such-event")
     assert unknown.exit_code == 2 and "绿水乡日食观测" in unknown.output
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_file_name_the_copy_cannot_take_is_skipped_not_fatal(
+    county, monkeypatch, tmp_path, make_event, run
+):
+    """A name as long as the file system allows is copied (the copy writes beside it under a
+    short name); one longer, written into the database by hand, is left out with a warning,
+    and the event and every other event are served all the same."""
+    monkeypatch.delenv("KEXIE_DATABASE_URL", raising=False)
+    longest = "绿" * 82 + ".csv"  # 250 bytes: as long as a name may be
+    folder = make_event("solar-eclipse-observation", "zh").rename(tmp_path / "长名")
+    (folder / longest).write_text("单位,数量\n", encoding="utf-8")
+    assert run("db", "put", folder, "--to", county["url"]).exit_code == 0
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    with (
+        contextlib.closing(folders_in(county["url"])) as folders,
+        folders.store.transaction() as db,
+    ):
+        db.execute(
+            text(
+                "INSERT INTO console_event_files (event_id, path, sha256, mode, content, revision)"
+                " VALUES (:id, :path, 'x', 420, :content, 9)"
+            ),
+            {"id": ECLIPSE, "path": "n" * 300, "content": b"too long"},
+        )
+        db.execute(text("UPDATE console_event_folders SET revision = 9 WHERE event_id = :id"),
+                   {"id": ECLIPSE})  # fmt: skip
+
+    root = DatabaseRoot.open(county["url"], tmp_path / "copy")  # starts, whatever the names
+    try:
+        assert (root.folder / "长名" / longest).read_text(encoding="utf-8") == "单位,数量\n"
+        assert (root.folder / ECLIPSE / "event.toml").is_file()
+        assert not [p for p in (root.folder / ECLIPSE).iterdir() if p.name.endswith(".part")]
+    finally:
+        root.close()
+
+
+def test_without_its_record_a_copy_sets_aside_what_the_database_no_longer_has(
+    county, monkeypatch, tmp_path
+):
+    from kexie_events.console.database_root import RECORD
+
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    DatabaseRoot.open(county["url"], tmp_path / "copy").close()
+    with contextlib.closing(folders_in(county["url"])) as folders:
+        before = dict(_revisions(folders))
+        with folders.store.transaction() as db:  # science-day is deleted in the database
+            for table in ("console_event_files", "console_event_folders"):
+                db.execute(text(f"DELETE FROM {table} WHERE event_id = :id"), {"id": SCIENCE_DAY})
+    (tmp_path / "copy" / RECORD).unlink()  # ...and the copy's record is lost
+
+    root = DatabaseRoot.open(county["url"], tmp_path / "copy")
+    try:
+        assert sorted(root.events()) == [ECLIPSE]  # not brought back to life
+        aside = [p.name for p in (tmp_path / "copy").iterdir() if p.name.startswith(".set-aside")]
+        assert len(aside) == 1 and SCIENCE_DAY in aside[0]
+        with contextlib.closing(folders_in(county["url"])) as folders:
+            assert dict(_revisions(folders)) == {ECLIPSE: before[ECLIPSE]}  # nothing re-sent
+    finally:
+        root.close()
+
+
+def _revisions(folders):
+    with folders.store.reading() as db:
+        return list(db.execute(text("SELECT event_id, revision FROM console_event_folders")))
+
+
+def test_a_change_the_database_could_not_take_is_said_and_sent_later(
+    county, monkeypatch, tmp_path, plugins
+):
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    from kexie_events.console.accounts import open_accounts
+    from kexie_events.database import StoreUnavailable
+    from kexie_events.server import root_app
+
+    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
+    here = DatabaseRoot.open(county["url"], tmp_path / "here")
+    elsewhere = DatabaseRoot.open(county["url"], tmp_path / "elsewhere")
+    send = here.folders._send
+    down = [True]
+
+    def flaky(*args):
+        if down[0]:
+            raise StoreUnavailable("broken", "connection refused")
+        return send(*args)
+
+    monkeypatch.setattr(here.folders, "_send", flaky)
+
+    async def change_stock(request):
+        edit(here.folder / ECLIPSE, "stock = 10000", "stock = 12000")
+        return RedirectResponse(request.url.path, status_code=303)
+
+    route = Route(f"/console/events/{ECLIPSE}/stock", change_stock, methods=["POST"])
+    app = root_app(here, plugins, console_routes=(route,))
+    try:
+        with open_accounts(here) as accounts:
+            browser, csrf = console_login(app, accounts, "王芳", role="admin")
+            answer = browser.post(f"/console/events/{quote(ECLIPSE)}/stock", data={"csrf": csrf})
+            assert answer.status_code == 503
+            assert "暂时无法连接数据库，还没有同步" in answer.text
+            down[0] = False
+            browser.get("/console/")  # the next request sends it
+        elsewhere.refresh()
+        assert "stock = 12000" in (elsewhere.folder / ECLIPSE / "event.toml").read_text("utf-8")
+    finally:
+        app.close()
+        here.close()
+        elsewhere.close()

@@ -92,9 +92,10 @@ class Refused(Exception):
     Attributes:
         status: 401 (no login), 403 (not allowed, or a forged request), 400 or 410 (a login
             link that does not work), 413 (a form too large to check), 409 (another server
-            changed the event at the same moment), 503 (the database cannot be reached).
+            changed the event at the same moment), 503 (the database cannot be reached, or
+            a change made here is not shared yet).
         kind: which page: ``need_login``, ``forbidden``, ``csrf``, ``too_large``,
-            ``conflict``, ``unavailable_db`` or ``link_<reason>``.
+            ``conflict``, ``unavailable_db``, ``unsent`` or ``link_<reason>``.
         lang: the page's language, when known (else the ROOT's).
     """
 
@@ -150,11 +151,17 @@ def require_event(request: Request, event_id: str) -> Organiser:
     return organiser
 
 
+#: The refusals whose page leads back to the console's home.
+_BACK_HOME = ("forbidden", "csrf", "too_large", "conflict", "unsent")
+
+
 def refusal_page(refused: Refused, lang: str) -> HTMLResponse:
     """The page that answers ``refused``, in ``refused.lang`` or else ``lang``."""
     lang = refused.lang or lang
     words = pages.WORDS[lang]
-    back = HOME if refused.kind in ("forbidden", "csrf", "too_large", "conflict") else None
+    back = (
+        HOME if refused.kind in ("forbidden", "csrf", "too_large", "conflict", "unsent") else None
+    )
     html = pages.render(
         "refused.html",
         lang,

@@ -40,6 +40,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import shutil
 import stat
 import threading
@@ -51,6 +52,7 @@ import attrs
 from sqlalchemy import bindparam, text
 
 from kexie_events import database
+from kexie_events.database import StoreUnavailable
 from kexie_events.errors import EventFolderError, KexieError, UsageError
 from kexie_events.eventfile import EVENT_FILE
 from kexie_events.store import EventStore, now
@@ -159,7 +161,15 @@ class EventFolders:
         self._held = held  # the lock on the working folder (hold_workdir), let go at close
         self._lock = threading.RLock()
         self._checked: dict[str, float] = {}
-        self._copies: dict[str, Copy] = _recalled(workdir / RECORD) if copying else {}
+        recalled = _recalled(workdir / RECORD) if copying else {}
+        #: Whether the record could be read (or there was nothing to record): without it, an
+        #: event folder of the copy that the database does not have cannot be told apart from
+        #: one deleted in the database meanwhile.
+        self.record_trusted = recalled is not None or not _event_folders(workdir)
+        self._copies: dict[str, Copy] = recalled or {}
+        #: Events whose changes the database could not take (it was down): sent first at the
+        #: next refresh.
+        self.unsent: set[str] = set()
 
     def close(self) -> None:
         """Close the connection to the database and let go of the working folder."""
@@ -180,17 +190,28 @@ class EventFolders:
         return bytes(rows[0].content).decode("utf-8-sig", "replace") if rows else None
 
     def start(self, by: str) -> None:
-        """Send what changed in the copy while no server ran, then bring it up to date."""
+        """Send what changed in the copy while no server ran, then bring it up to date.
+
+        Without a trustworthy record, an event folder the database does not have is set aside
+        (renamed ``.set-aside-ID-TIME``: kept, but neither served nor sent), since it may be
+        one deleted in the database meanwhile.
+        """
         with self._lock:
-            for child in sorted(self.workdir.iterdir()):
-                if usable_id(child.name) and not child.is_symlink() and child.is_dir():
-                    saved = self.save(child.name, by)
-                    if saved is not None and saved.conflicts:
-                        log.warning(
-                            "%s: changed here and elsewhere, the database's kept: %s",
-                            child.name,
-                            ", ".join(saved.conflicts),
-                        )
+            known = None if self.record_trusted else set(self.ids())
+            for child in _event_folders(self.workdir):
+                if known is not None and child.name not in known:
+                    aside = child.with_name(f".set-aside-{child.name}-{int(time.time())}")
+                    child.rename(aside)
+                    log.warning("%s: not in the database, the copy's record lost: set aside as %s",
+                                child.name, aside.name)  # fmt: skip
+                    continue
+                saved = self.save(child.name, by)
+                if saved is not None and saved.conflicts:
+                    log.warning(
+                        "%s: changed here and elsewhere, the database's kept: %s",
+                        child.name,
+                        ", ".join(saved.conflicts),
+                    )
             self.refresh()
 
     def refresh(self, event_id: str | None = None) -> set[str]:
@@ -201,6 +222,8 @@ class EventFolders:
         if event_id is not None and not usable_id(event_id):
             return set()
         with self._lock:
+            for unsent in sorted(self.unsent):  # what the database could not take before
+                self.save(unsent, "kexie serve")
             with self.store.reading() as db:
                 if event_id is None:
                     found = {row.event_id: row.revision for row in db.execute(_REVISIONS)}
@@ -254,50 +277,54 @@ class EventFolders:
             if not changed and not removed and event_id in self._copies:
                 copy.files.update(states)
                 return None
-            at = now().isoformat()
-            conflicts, written, deleted = [], [], []
-            with self.store.transaction() as db:
-                db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
-                current = db.execute(_LOCK_FOLDER, {"id": event_id}).scalar()
-                theirs = {row.path: row for row in db.execute(_LISTING, {"id": event_id})}
-                revision = current + 1
-                for path, (content, sha, mode) in changed.items():
-                    other = theirs.get(path)
-                    moved = other is not None and other.sha256 != sha
-                    if moved and (path not in copy.files or other.revision > copy.revision):
-                        conflicts.append(path)  # theirs came first: kept
-                        continue
-                    db.execute(_PUT_FILE, {"id": event_id, "path": path, "sha": sha,
-                                           "mode": mode, "content": content,
-                                           "revision": revision})  # fmt: skip
-                    written.append(path)
-                for path in removed:
-                    other = theirs.get(path)
-                    if other is not None and other.revision <= copy.revision:
-                        db.execute(_DELETE_FILE, {"id": event_id, "path": path})
-                        deleted.append(path)
-                if written or deleted:
-                    db.execute(_SET_REVISION, {"id": event_id, "at": at, "by": by, "rev": revision})
-                else:
-                    revision = current
-            copy.files.update({p: state for p, state in states.items() if p not in conflicts})
-            for path in removed:
-                copy.files.pop(path, None)
-            for path in conflicts:
-                copy.files.pop(path, None)  # fetched again below, theirs
+            try:
+                saved = self._send(event_id, by, copy, changed, removed)
+            except StoreUnavailable:
+                self.unsent.add(event_id)  # sent at the next refresh; the copy keeps it
+                raise
+            self.unsent.discard(event_id)
+            copy.files.update({p: state for p, state in states.items() if p not in saved.conflicts})
+            for path in (*removed, *saved.conflicts):
+                copy.files.pop(path, None)  # a conflict's file is fetched below: theirs
             self._copies[event_id] = copy
             self._fetch(event_id)  # what another server changed meanwhile, and theirs kept
             self._remember()
-            return Saved(
-                event_id, revision, tuple(sorted(written)), tuple(deleted), tuple(conflicts)
-            )
+            return saved
+
+    def _send(self, event_id: str, by: str, copy: Copy, changed: dict, removed: list[str]) -> Saved:
+        """One transaction of :meth:`save`: the files that may be sent, sent."""
+        at = now().isoformat()
+        conflicts, written, deleted = [], [], []
+        with self.store.transaction() as db:
+            db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by})
+            current = db.execute(_LOCK_FOLDER, {"id": event_id}).scalar()
+            theirs = {row.path: row for row in db.execute(_LISTING, {"id": event_id})}
+            revision = current + 1
+            for path, (content, sha, mode) in changed.items():
+                other = theirs.get(path)
+                if other is not None and other.sha256 == sha:
+                    continue  # the database has it already (a record lost, say): no change
+                if other is not None and (path not in copy.files or other.revision > copy.revision):
+                    conflicts.append(path)  # theirs came first: kept
+                    continue
+                db.execute(_PUT_FILE, {"id": event_id, "path": path, "sha": sha, "mode": mode,
+                                       "content": content, "revision": revision})  # fmt: skip
+                written.append(path)
+            for path in removed:
+                other = theirs.get(path)
+                if other is not None and other.revision <= copy.revision:
+                    db.execute(_DELETE_FILE, {"id": event_id, "path": path})
+                    deleted.append(path)
+            if written or deleted:
+                db.execute(_SET_REVISION, {"id": event_id, "at": at, "by": by, "rev": revision})
+            else:
+                revision = current
+        return Saved(event_id, revision, tuple(sorted(written)), tuple(deleted), tuple(conflicts))
 
     def save_all(self, by: str) -> list[Saved]:
         """:meth:`save` every event folder of the copy; what was sent."""
         saved = []
-        for child in sorted(self.workdir.iterdir()):
-            if not usable_id(child.name) or child.is_symlink() or not child.is_dir():
-                continue
+        for child in _event_folders(self.workdir):
             found = self.save(child.name, by)
             if found is not None:
                 saved.append(found)
@@ -364,8 +391,8 @@ class EventFolders:
                 for row in db.execute(_CONTENTS, {"id": event_id, "paths": rows}):
                     try:
                         state = _write(folder, row.path, bytes(row.content), row.mode)
-                    except KexieError as error:
-                        log.warning("%s: not copied: %s", event_id, error)
+                    except (KexieError, OSError) as error:  # that file only, not the event
+                        log.warning("%s: %r not copied: %s", event_id, row.path, error)
                         continue
                     copy.files[row.path] = state
         for path in [path for path in copy.files if path not in listing]:
@@ -392,12 +419,27 @@ class EventFolders:
         }
         path = self.workdir / RECORD
         temporary = path.with_name(f"{RECORD}.{os.getpid()}.part")
-        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False))
+            handle.flush()
+            os.fsync(handle.fileno())  # a power cut leaves the old record or the new, whole
         os.replace(temporary, path)
 
 
-def _recalled(path: Path) -> dict[str, Copy]:
-    """What a copy held when its server last wrote :data:`RECORD` (nothing, without one)."""
+def _event_folders(workdir: Path) -> list[Path]:
+    """The folders of the copy that may be events (usable names, real folders), sorted."""
+    if not workdir.is_dir():
+        return []
+    return sorted(
+        child
+        for child in workdir.iterdir()
+        if usable_id(child.name) and not child.is_symlink() and child.is_dir()
+    )
+
+
+def _recalled(path: Path) -> dict[str, Copy] | None:
+    """What a copy held when its server last wrote :data:`RECORD`; ``None`` when there is no
+    record, or it cannot be read."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         return {
@@ -409,10 +451,10 @@ def _recalled(path: Path) -> dict[str, Copy]:
             if usable_id(event_id)
         }
     except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        log.warning("%s: unreadable; every file of the copy is taken as new", path)
-        return {}
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        log.warning("%s: unreadable; the copy is checked against the database", path)
+        return None
 
 
 def usable_id(event_id: str) -> bool:
@@ -479,12 +521,17 @@ def _write(folder: Path, path: str, content: bytes, mode: int) -> FileState:
     """Write one file of the copy whole (beside it, then renamed over it), with its mode."""
     target = _inside(folder, path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o777)
-    with open(descriptor, "wb") as handle:
-        handle.write(content)
-    os.chmod(temporary, mode & 0o777)
-    os.replace(temporary, target)  # replaces a link itself, never what it points to
+    # A short name of its own: the file's name may be as long as the file system allows.
+    temporary = target.with_name(f".kexie-{os.getpid()}-{secrets.token_hex(4)}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(content)
+        os.chmod(temporary, mode & 0o777)
+        os.replace(temporary, target)  # replaces a link itself, never what it points to
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     found = target.stat()
     return FileState(hashlib.sha256(content).hexdigest(), found.st_size, found.st_mtime_ns)
 
@@ -495,8 +542,8 @@ def _remove(folder: Path, path: str) -> None:
         _inside(folder, path).unlink()
     except FileNotFoundError:
         pass
-    except KexieError as error:
-        log.warning("not removed: %s", error)
+    except (KexieError, OSError) as error:
+        log.warning("%r not removed: %s", path, error)
 
 
 def _batches(paths: list[str]) -> Iterator[list[str]]:

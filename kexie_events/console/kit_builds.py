@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import attrs
 
+from kexie_events.database import StoreUnavailable
 from kexie_events.errors import EventFileError, KexieError
 from kexie_events.i18n import pick
 from kexie_events.plugins import Plugins
@@ -142,7 +143,7 @@ class KitBuilds:
     def _run(self, event_id: str, by: str, lang: str, ended: threading.Event) -> None:
         try:
             files = build_kit(self.root, self.plugins, event_id, by, self._progress(event_id))
-            self.root.save(event_id, by)  # a ROOT kept in a database: the kit goes there too
+            _share(self.root, event_id, by)
         except EventFileError as error:
             lines = problem_lines(error.problems, lang)  # each with its line, in the words
             self._finish(event_id, ended, error=_event_file_message(lang), detail="\n".join(lines))
@@ -202,6 +203,15 @@ def build_kit(root: Root, plugins: Plugins, event_id: str, by: str, progress=Non
         files = len(built.entries) + 1  # and the index
         store.append(BUILT_KIND, by=by, data={"files": files})
     return files
+
+
+def _share(root: Root, event_id: str, by: str) -> None:
+    """A ROOT kept in a database: the kit goes there too. A database that cannot take it now
+    gets it at the next refresh; the kit is built all the same."""
+    try:
+        root.save(event_id, by)
+    except StoreUnavailable as error:
+        log.warning("the kit of %s is not shared yet: %s", event_id, error)
 
 
 def _event_file_message(lang: str) -> str:

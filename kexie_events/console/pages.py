@@ -46,6 +46,11 @@ WORDS: dict[str, dict[str, str]] = {
         "too_large": "提交的内容超过了上限，没有执行。",
         "unavailable_db_title": "暂时无法连接数据库",
         "unavailable_db": "控制台暂时无法连接数据库，这次操作没有执行。请稍后刷新页面再试。",
+        "unsent_title": "修改暂未同步",
+        "unsent": (
+            "这次修改已在这台服务器上完成，但暂时无法连接数据库，还没有同步；数据库恢复后会自动"
+            "同步。在此之前，其他服务器上看不到这次修改。"
+        ),
         "conflict_title": "修改没有保存",
         "conflict": (
             "另一位组织者几乎同时修改了这个活动，先保存的修改已保留，您这次的修改没有保存。"
@@ -165,6 +170,12 @@ WORDS: dict[str, dict[str, str]] = {
         "unavailable_db": (
             "The console cannot reach the database just now, so nothing was done. Reload the"
             " page in a moment and try again."
+        ),
+        "unsent_title": "Not yet shared",
+        "unsent": (
+            "The change was made on this server, but the database cannot be reached just now,"
+            " so it is not shared yet; it will be once the database is back. Until then, other"
+            " servers do not show it."
         ),
         "conflict_title": "Not saved",
         "conflict": (
