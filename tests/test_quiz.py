@@ -237,12 +237,15 @@ def test_a_bad_marks_file_is_refused_by_row_and_nothing_is_imported(tour, run, p
             ["session", "variant", "papers", "passed", *map(str, range(1, 11))],
             ["manshui-report", "A", "30", "31", *["20"] * 10],
             ["manshui-report", "B", "30", "", *["20"] * 9, "40"],
+            ["lvshui-report", "A", "30", "30", *["12"] * 10],
         ],
     )
     result = run("quiz", "import", tour, tally)
     assert result.exit_code == 2
     assert f"{tally}:2: 合格份数31多于份数30" in result.output
     assert f"{tally}:3: 第10题答对40份，多于份数30" in result.output
+    # 120 right answers in all: at most 20 papers reach the 6 a pass needs.
+    assert f"{tally}:4: 合格30份不可能：各题答对份数合计120，最多够20份合格" in result.output
     assert report_data(run, tour)["sections"]["quiz"]["papers"] == 0
 
 
@@ -320,7 +323,14 @@ def test_a_lead_enters_a_sessions_tally_on_the_phone(tour, run, plugins):
 
         odd = {**short, "passed": "²", "right": " ".join(["20"] * questions)}
         assert "合格份数必须是整数" in client.post(tally, json=odd, headers=as_lead).text
-        first = {**short, "passed": "３０", "right": " ".join(["20"] * questions)}
+        # 20 right per question: 200 right answers, at most 33 papers with the 6 a pass needs.
+        impossible = {**short, "passed": "35", "right": " ".join(["20"] * questions)}
+        refused = client.post(tally, json=impossible, headers=as_lead)
+        assert refused.status_code == 400
+        assert refused.json()["error"] == (
+            "合格35份不可能：各题答对份数合计200，最多够33份合格，请核对"
+        )
+        first = {**short, "passed": "３０", "right": " ".join(["30"] * questions)}
         answer = client.post(tally, json=first, headers=as_lead)
         assert answer.status_code == 200, answer.text
         assert f"已录入：{title}A卷40份，合格30份" in answer.text

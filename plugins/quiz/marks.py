@@ -305,6 +305,15 @@ class _RowChecker:
         self.seen.setdefault(key, line)
         if papers is None or None in correct:
             return None
+        most = self.settings.most_passing(sum(correct), papers)
+        if passed is not None and passed > most:
+            self.error(
+                line,
+                "passed",
+                f"合格{passed}份不可能：各题答对份数合计{sum(correct)}，最多够{most}份合格",
+                f"{passed} passed cannot be: {sum(correct)} right answers allow at most {most}",
+            )
+            return None
         return ledger.Result(
             paper.session.id,
             paper.variant,

@@ -83,6 +83,15 @@ def _count(raw: str, field: str, label: str, papers: int, lang: str) -> int:
     return value
 
 
+def _too_many_passed(passed: int, most: int, right: int, lang: str) -> str:
+    """Why a tally's passes cannot be: more than its right answers allow."""
+    return pick(
+        lang,
+        f"合格{passed}份不可能：各题答对份数合计{right}，最多够{most}份合格，请核对",
+        f"{passed} passed cannot be: {right} right answers in all allow at most {most}",
+    )
+
+
 def record_tally(call: ActionRequest, settings: QuizSettings, labels: dict[str, str]) -> str:
     """Check the lead's tally against the session's paper and record it; the message to show."""
     lang = call.event.lang
@@ -119,6 +128,9 @@ def record_tally(call: ActionRequest, settings: QuizSettings, labels: dict[str, 
         _count(value, "right", pick(lang, f"第{n}题答对份数", f"question {n}"), count, lang)
         for n, value in enumerate(right, start=1)
     )
+    most = settings.most_passing(sum(correct), count)
+    if passed > most:
+        raise InputError("passed", _too_many_passed(passed, most, sum(correct), lang))
     result = ledger.Result(
         paper.session.id, paper.variant, None, None, count, passed, correct, None, 0
     )

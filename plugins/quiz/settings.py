@@ -72,6 +72,12 @@ class QuizSettings:
         """Whether a paper with ``correct`` right answers passes."""
         return correct * 100 >= self.pass_percent * self.per_paper
 
+    def most_passing(self, right_answers: int, papers: int) -> int:
+        """The most of ``papers`` papers that can pass when ``right_answers`` answers were right
+        among them all: each passing paper needs the pass mark's worth of right answers."""
+        needed = next(c for c in range(self.per_paper + 1) if self.passes(c))
+        return papers if needed == 0 else min(papers, right_answers // needed)
+
 
 def read_settings(reader: TableReader, event: Event) -> QuizSettings:
     """The section and its bank; problems go to ``reader`` (the bank's are kept, see above)."""
