@@ -305,7 +305,7 @@ def postgres_server():
 
 
 @pytest.fixture(autouse=True)
-def per_test_database(request, monkeypatch, postgres_server):
+def per_test_database(request, environment_kept, monkeypatch, postgres_server):
     """Every test's database: its URL, or ``None`` when the test runs on SQLite.
 
     On PostgreSQL runs, a new empty database is made for each test and put in
@@ -332,6 +332,22 @@ def per_test_database(request, monkeypatch, postgres_server):
         yield url
     finally:
         postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def environment_kept():
+    """Fails a test after which ``KEXIE_DATABASE_URL`` is not what it was before it (checked
+    once ``monkeypatch`` has undone what the test set): only a server process sets it, for
+    itself; changed in the test process, later tests would run on another database."""
+    before = os.environ.get(postgres.PRODUCT_VARIABLE)
+    yield
+    after = os.environ.get(postgres.PRODUCT_VARIABLE)
+    if after != before:
+        if before is None:
+            del os.environ[postgres.PRODUCT_VARIABLE]
+        else:
+            os.environ[postgres.PRODUCT_VARIABLE] = before
+        pytest.fail(f"the test left {postgres.PRODUCT_VARIABLE}={after!r} set", pytrace=False)
 
 
 @pytest.fixture

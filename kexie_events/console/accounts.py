@@ -165,7 +165,10 @@ def _time(value: str | None) -> dt.datetime | None:
 
 
 def location(root: Root) -> Location:
-    """Where ROOT's accounts are: ``ROOT/console.db``, or :data:`SCHEMA` in PostgreSQL."""
+    """Where ROOT's accounts are: ``ROOT/console.db``, or :data:`SCHEMA` in PostgreSQL (the
+    database ROOT is, or the one ``KEXIE_DATABASE_URL`` names)."""
+    if root.database_url is not None:
+        return database.postgresql(root.database_url, SCHEMA, root.folder)
     found = database.locate(root.folder, schema=SCHEMA)
     if found.backend == "sqlite":
         return database.sqlite_file(root.folder / DATABASE_FILE, root.folder)

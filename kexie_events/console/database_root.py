@@ -551,9 +551,10 @@ def _batches(paths: list[str]) -> Iterator[list[str]]:
         yield paths[start : start + _FETCH_BATCH]
 
 
-def _store_events_in(url: str) -> None:
-    """Every event of a database ROOT keeps its store in that database: this process's
-    ``KEXIE_DATABASE_URL`` is set to it (and must not name another database)."""
+def _store_events_in(url: str, *, serving: bool) -> None:
+    """Every event of a database ROOT keeps its store in that database: ``KEXIE_DATABASE_URL``
+    must not name another, and a process that serves the events has it set to this one (the
+    events' stores are opened as every command opens them)."""
     given = os.environ.get(database.URL_VARIABLE)
     if given and database.driver_url(given) != database.driver_url(url):
         if database.without_password(given) == database.without_password(url):
@@ -565,7 +566,8 @@ def _store_events_in(url: str) -> None:
             f"{database.URL_VARIABLE} names another database"
             f" ({database.without_password(given)}) than ROOT ({database.without_password(url)})"
         )
-    os.environ[database.URL_VARIABLE] = url
+    if serving:
+        os.environ[database.URL_VARIABLE] = url
 
 
 def is_database_url(text: str) -> bool:
@@ -667,7 +669,7 @@ class DatabaseRoot(Root):
         brought up to date (what changed in the copy while no server ran is sent first)."""
         if not is_database_url(url):
             raise UsageError(f"{url}: not a postgresql:// address")
-        _store_events_in(url)
+        _store_events_in(url, serving=copying)
         folder = Path(workdir) if workdir else default_workdir(url)
         held = None
         if copying:
@@ -703,6 +705,11 @@ class DatabaseRoot(Root):
     def label(self) -> str:
         """The database's address, without its password."""
         return database.without_password(self.url)
+
+    @property
+    def database_url(self) -> str:
+        """The database's address."""
+        return self.url
 
     def events(self) -> dict[str, Path]:
         """Every event's folder of the copy by its id; without a copy, the database's events

@@ -88,6 +88,11 @@ class Root:
         return str(self.folder)
 
     @property
+    def database_url(self) -> str | None:
+        """The database ROOT is (``None``: a folder)."""
+        return None
+
+    @property
     def kept_elsewhere(self) -> bool:
         """Whether the events' folders are kept elsewhere (a database) and copied here, so
         that a server must :meth:`refresh` before and :meth:`save` after what it does."""
