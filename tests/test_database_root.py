@@ -13,6 +13,7 @@ import contextlib
 import json
 import re
 import uuid
+from functools import partial
 from html import unescape
 from pathlib import Path
 from urllib.parse import quote
@@ -350,41 +351,46 @@ def test_two_copies_changing_one_file_keep_the_first_and_say_so(two_copies):
     assert "stock = 12000" in (b.folder / ECLIPSE / "event.toml").read_text(encoding="utf-8")
 
 
-def test_the_console_says_a_change_met_another_servers_and_was_not_saved(
-    county, monkeypatch, tmp_path, plugins
-):
+def test_the_console_says_a_change_met_another_servers_and_was_not_saved(two_copies, plugins):
     """Another server saves the same file between this server's refresh and its save: the
     organiser is answered 409, not "saved"."""
+    here, elsewhere = two_copies
+
+    def change():
+        edit(elsewhere.folder / ECLIPSE, "stock = 10000", "stock = 12000")
+        elsewhere.save(ECLIPSE, "李明")  # the other server, a moment earlier
+        edit(here.folder / ECLIPSE, "stock = 10000", "stock = 9000")
+
+    with console_changing(here, plugins, change) as post:
+        answer = post()
+    assert answer.status_code == 409
+    assert "另一位组织者几乎同时修改了这个活动" in answer.text
+    text = (here.folder / ECLIPSE / "event.toml").read_text(encoding="utf-8")
+    assert "stock = 12000" in text  # the copy has what was saved first
+
+
+@contextlib.contextmanager
+def console_changing(root, plugins, change):
+    """The console of ``root`` with one more page, ``POST /console/events/ECLIPSE/stock``,
+    that calls ``change``; yields a function that posts it as a logged-in admin."""
     from starlette.responses import RedirectResponse
     from starlette.routing import Route
 
     from kexie_events.console.accounts import open_accounts
     from kexie_events.server import root_app
 
-    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
-    here = DatabaseRoot.open(county["url"], tmp_path / "here")
-    elsewhere = DatabaseRoot.open(county["url"], tmp_path / "elsewhere")
-
-    async def change_stock(request):
-        edit(elsewhere.folder / ECLIPSE, "stock = 10000", "stock = 12000")
-        elsewhere.save(ECLIPSE, "李明")  # the other server, a moment earlier
-        edit(here.folder / ECLIPSE, "stock = 10000", "stock = 9000")
+    async def endpoint(request):
+        change()
         return RedirectResponse(request.url.path, status_code=303)
 
-    route = Route(f"/console/events/{ECLIPSE}/stock", change_stock, methods=["POST"])
-    app = root_app(here, plugins, console_routes=(route,))
+    path = f"/console/events/{ECLIPSE}/stock"
+    app = root_app(root, plugins, console_routes=(Route(path, endpoint, methods=["POST"]),))
     try:
-        with open_accounts(here) as accounts:
+        with open_accounts(root) as accounts:
             browser, csrf = console_login(app, accounts, "王芳", role="admin")
-            answer = browser.post(f"/console/events/{quote(ECLIPSE)}/stock", data={"csrf": csrf})
-        assert answer.status_code == 409
-        assert "另一位组织者几乎同时修改了这个活动" in answer.text
-        text = (here.folder / ECLIPSE / "event.toml").read_text(encoding="utf-8")
-        assert "stock = 12000" in text  # the copy has what was saved first
+            yield lambda: browser.post(quote(path), data={"csrf": csrf})
     finally:
         app.close()
-        here.close()
-        elsewhere.close()
 
 
 def test_organizers_commands_on_a_database_write_nothing_to_the_disk(
@@ -465,18 +471,11 @@ def _revisions(folders):
 
 
 def test_a_change_the_database_could_not_take_is_said_and_sent_later(
-    county, monkeypatch, tmp_path, plugins
+    two_copies, plugins, monkeypatch
 ):
-    from starlette.responses import RedirectResponse
-    from starlette.routing import Route
-
-    from kexie_events.console.accounts import open_accounts
     from kexie_events.database import StoreUnavailable
-    from kexie_events.server import root_app
 
-    monkeypatch.setenv("KEXIE_DATABASE_URL", county["url"])
-    here = DatabaseRoot.open(county["url"], tmp_path / "here")
-    elsewhere = DatabaseRoot.open(county["url"], tmp_path / "elsewhere")
+    here, elsewhere = two_copies
     send = here.folders._send
     down = [True]
 
@@ -486,24 +485,12 @@ def test_a_change_the_database_could_not_take_is_said_and_sent_later(
         return send(*args)
 
     monkeypatch.setattr(here.folders, "_send", flaky)
-
-    async def change_stock(request):
-        edit(here.folder / ECLIPSE, "stock = 10000", "stock = 12000")
-        return RedirectResponse(request.url.path, status_code=303)
-
-    route = Route(f"/console/events/{ECLIPSE}/stock", change_stock, methods=["POST"])
-    app = root_app(here, plugins, console_routes=(route,))
-    try:
-        with open_accounts(here) as accounts:
-            browser, csrf = console_login(app, accounts, "王芳", role="admin")
-            answer = browser.post(f"/console/events/{quote(ECLIPSE)}/stock", data={"csrf": csrf})
-            assert answer.status_code == 503
-            assert "暂时无法连接数据库，还没有同步" in answer.text
-            down[0] = False
-            browser.get("/console/")  # the next request sends it
-        elsewhere.refresh()
-        assert "stock = 12000" in (elsewhere.folder / ECLIPSE / "event.toml").read_text("utf-8")
-    finally:
-        app.close()
-        here.close()
-        elsewhere.close()
+    change = partial(edit, here.folder / ECLIPSE, "stock = 10000", "stock = 12000")
+    with console_changing(here, plugins, change) as post:
+        answer = post()
+        assert answer.status_code == 503
+        assert "暂时无法连接数据库，还没有同步" in answer.text
+        down[0] = False
+        here.refresh()  # as the next request does: what was kept is sent first
+    elsewhere.refresh()
+    assert "stock = 12000" in (elsewhere.folder / ECLIPSE / "event.toml").read_text("utf-8")
