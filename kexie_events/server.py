@@ -36,6 +36,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from kexie_events.console import pages, problem_words
 from kexie_events.console.auth import (
+    EVENT_PREFIX,
     HOME,
     PREFIX,
     STATIC_PREFIX,
@@ -409,10 +410,9 @@ async def _answer(response: Response, scope, receive, send) -> None:
 
 def _console_event_id(path: str) -> str | None:
     """The event a console path is about (``/console/events/{id}/...``), else ``None``."""
-    head = PREFIX + "/events/"
-    if not path.startswith(head):
+    if not path.startswith(EVENT_PREFIX):
         return None
-    event_id = path[len(head) :].partition("/")[0]  # ASGI paths come decoded
+    event_id = path[len(EVENT_PREFIX) :].partition("/")[0]  # ASGI paths come decoded
     return event_id if usable_id(event_id) else None
 
 
@@ -502,7 +502,7 @@ def root_app(
     from starlette.staticfiles import StaticFiles
 
     from kexie_events.console.accounts import open_accounts
-    from kexie_events.console.auth import STATIC_PREFIX, ConsoleAuth, console_auth_routes
+    from kexie_events.console.auth import ConsoleAuth, console_auth_routes
 
     # The console's pages read the events' apps (this module): imported here, not at the top.
     from kexie_events.console.home import home_routes

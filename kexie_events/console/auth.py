@@ -159,9 +159,7 @@ def refusal_page(refused: Refused, lang: str) -> HTMLResponse:
     """The page that answers ``refused``, in ``refused.lang`` or else ``lang``."""
     lang = refused.lang or lang
     words = pages.WORDS[lang]
-    back = (
-        HOME if refused.kind in ("forbidden", "csrf", "too_large", "conflict", "unsent") else None
-    )
+    back = HOME if refused.kind in _BACK_HOME else None
     html = pages.render(
         "refused.html",
         lang,

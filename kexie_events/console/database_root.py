@@ -20,12 +20,12 @@ that copy exactly as on a folder of event folders (:class:`~kexie_events.console
 So two servers behind one proxy serve the same events, and a server replaced by another on a
 new machine starts with every event, from the database alone.
 
-**When two servers change one event at once.** A file changed on both keeps the last save. The
-console's own check (every page carries the SHA-256 of the file it was made from, and the copy
-is refreshed before a page is answered) catches the usual case. A file *created* on both (a
-key file, made at an event's first volunteer login) keeps the first one saved, and the other
-server takes it at its next refresh. A file deleted on one server and changed on the other
-stays, changed.
+**When two servers change one event at once.** A file changed (or created) on both keeps the
+first save; the second server takes it at its next refresh, and ``kexie serve`` tells the second
+organiser that their change was not saved. The console's own check (every page carries the
+SHA-256 of the file it was made from, and the copy is refreshed before a page is answered)
+catches the usual case earlier. A file deleted on one server and changed on the other stays,
+changed.
 
 The working folder is the server's own: a folder holding anything else is refused, so that a
 refresh (which deletes the files the database no longer has) never touches a folder it did not
@@ -57,7 +57,7 @@ from kexie_events.errors import EventFolderError, KexieError, UsageError
 from kexie_events.eventfile import EVENT_FILE
 from kexie_events.store import EventStore, now
 
-from .root import DEFAULT_LANG, Root, lang_in
+from .root import Root, agreed_lang, lang_in
 
 log = logging.getLogger(__name__)
 
@@ -300,15 +300,14 @@ class EventFolders:
             current = db.execute(_LOCK_FOLDER, {"id": event_id}).scalar()
             theirs = {row.path: row for row in db.execute(_LISTING, {"id": event_id})}
             revision = current + 1
-            for path, (content, sha, mode) in changed.items():
-                other = theirs.get(path)
+            for path, sent in changed.items():
+                other, sha = theirs.get(path), sent[1]
                 if other is not None and other.sha256 == sha:
                     continue  # the database has it already (a record lost, say): no change
                 if other is not None and (path not in copy.files or other.revision > copy.revision):
                     conflicts.append(path)  # theirs came first: kept
                     continue
-                db.execute(_PUT_FILE, {"id": event_id, "path": path, "sha": sha, "mode": mode,
-                                       "content": content, "revision": revision})  # fmt: skip
+                _put_file(db, event_id, path, sent, revision)
                 written.append(path)
             for path in removed:
                 other = theirs.get(path)
@@ -342,10 +341,8 @@ class EventFolders:
                 made = db.execute(_NEW_FOLDER, {"id": event_id, "at": at, "by": by}).rowcount
                 if not made:
                     raise UsageError(f"{event_id}: the database already has an event of this name")
-                for path, (content, sha, mode) in changed.items():
-                    db.execute(_PUT_FILE, {"id": event_id, "path": path, "sha": sha,
-                                           "mode": mode, "content": content,
-                                           "revision": 1})  # fmt: skip
+                for path, sent in changed.items():
+                    _put_file(db, event_id, path, sent, 1)
                 db.execute(_SET_REVISION, {"id": event_id, "at": at, "by": by, "rev": 1})
             return Saved(event_id, 1, tuple(sorted(changed)))
 
@@ -358,12 +355,18 @@ class EventFolders:
             paths = [row.path for row in db.execute(_LISTING, {"id": event_id})]
         target.mkdir(parents=True)
         written = []
-        for rows in _batches(paths):
-            with self.store.reading() as db:
-                for row in db.execute(_CONTENTS, {"id": event_id, "paths": rows}):
-                    _write(target, row.path, bytes(row.content), row.mode)
-                    written.append(row.path)
+        for row in self._contents(event_id, paths):
+            _write(target, row.path, bytes(row.content), row.mode)
+            written.append(row.path)
         return sorted(written)
+
+    def _contents(self, event_id: str, paths: list[str]) -> Iterator:
+        """The rows (path, mode, content) of ``paths`` of the event, :data:`_FETCH_BATCH` a
+        query."""
+        for start in range(0, len(paths), _FETCH_BATCH):
+            batch = paths[start : start + _FETCH_BATCH]
+            with self.store.reading() as db:
+                yield from db.execute(_CONTENTS, {"id": event_id, "paths": batch})
 
     def _fetch(self, event_id: str) -> None:
         """Make the copy of ``event_id`` what the database holds (under the lock).
@@ -386,15 +389,13 @@ class EventFolders:
             if path not in copy.files or copy.files[path].sha256 != sha
         )
         folder.mkdir(parents=True, exist_ok=True)
-        for rows in _batches(wanted):
-            with self.store.reading() as db:
-                for row in db.execute(_CONTENTS, {"id": event_id, "paths": rows}):
-                    try:
-                        state = _write(folder, row.path, bytes(row.content), row.mode)
-                    except (KexieError, OSError) as error:  # that file only, not the event
-                        log.warning("%s: %r not copied: %s", event_id, row.path, error)
-                        continue
-                    copy.files[row.path] = state
+        for row in self._contents(event_id, wanted):
+            try:
+                state = _write(folder, row.path, bytes(row.content), row.mode)
+            except (KexieError, OSError) as error:  # that file only, not the event
+                log.warning("%s: %r not copied: %s", event_id, row.path, error)
+                continue
+            copy.files[row.path] = state
         for path in [path for path in copy.files if path not in listing]:
             _remove(folder, path)
             del copy.files[path]
@@ -546,9 +547,11 @@ def _remove(folder: Path, path: str) -> None:
         log.warning("%r not removed: %s", path, error)
 
 
-def _batches(paths: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(paths), _FETCH_BATCH):
-        yield paths[start : start + _FETCH_BATCH]
+def _put_file(db, event_id: str, path: str, sent: tuple[bytes, str, int], revision: int) -> None:
+    """Write one file of an event into the database (``sent``: content, SHA-256, mode)."""
+    content, sha, mode = sent
+    values = {"id": event_id, "path": path, "sha": sha, "mode": mode, "content": content}
+    db.execute(_PUT_FILE, {**values, "revision": revision})
 
 
 def _store_events_in(url: str, *, serving: bool) -> None:
@@ -723,9 +726,8 @@ class DatabaseRoot(Root):
         """As :attr:`Root.lang`; without a copy, read from the events' files in the database."""
         if self.folders.copying:
             return super().lang
-        found = {lang_in(self.folders.text(i, EVENT_FILE) or "") for i in self.folders.ids()}
-        found.discard(None)
-        return found.pop() if len(found) == 1 else DEFAULT_LANG
+        texts = (self.folders.text(i, EVENT_FILE) or "" for i in self.folders.ids())
+        return agreed_lang(lang_in(text) for text in texts)
 
     def due(self, event_id: str) -> bool:
         """See :meth:`EventFolders.due`."""

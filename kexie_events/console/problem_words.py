@@ -75,9 +75,13 @@ def _moment(text: str) -> str:
     return f"{date_text(moment.date(), 'zh')} {moment:%H:%M}"
 
 
-def _suggestion(found: re.Match, group: str, names: Mapping[str, str]) -> str:
+def suggestion(
+    found: re.Match, group: str = "close", names: Mapping[str, str] | None = None
+) -> str:
+    """``，是不是“x”？`` for the name a message's "did you mean 'x'?" (:data:`DID_YOU_MEAN`,
+    the match's ``group``) suggests; nothing when it suggests none."""
     close = found.group(group)
-    return f"，是不是“{_name(close, names)}”？" if close else ""
+    return f"，是不是“{_name(close, names or {})}”？" if close else ""
 
 
 def _expected(found: re.Match, names: Mapping[str, str]) -> str:
@@ -98,24 +102,25 @@ def _not_toml(found: re.Match, names: Mapping[str, str]) -> str:
     return f"文件格式有误{place}"
 
 
-_DID_YOU_MEAN = r"(?:, did you mean '(?P<close>[^']*)'\?)?"
+#: The end of a message that suggests a name (``fields.suggest``), the name in group ``close``.
+DID_YOU_MEAN = r"(?:, did you mean '(?P<close>[^']*)'\?)?"
 _Words = Callable[[re.Match, Mapping[str, str]], str]
 _PATTERNS: list[tuple[re.Pattern, _Words]] = [
     (re.compile(r"is required(?::.*)?"), lambda f, n: "必须填写"),
     (re.compile(r"must not be empty"), lambda f, n: "不能为空"),
     (
-        re.compile(r"unknown key '(?P<key>[^']*)'" + _DID_YOU_MEAN),
-        lambda f, n: f"没有“{f.group('key')}”这个设置项{_suggestion(f, 'close', n)}",
+        re.compile(r"unknown key '(?P<key>[^']*)'" + DID_YOU_MEAN),
+        lambda f, n: f"没有“{f.group('key')}”这个设置项{suggestion(f, 'close', n)}",
     ),
     (
         re.compile(r"expected a list of tables \(\[\[(?P<key>.*)\]\]\), got .*"),
         lambda f, n: f"这里应是一组表（[[{f.group('key')}]]）",
     ),
     (
-        re.compile(r"expected one of (?P<choices>.*), got '(?P<value>[^']*)'" + _DID_YOU_MEAN),
+        re.compile(r"expected one of (?P<choices>.*), got '(?P<value>[^']*)'" + DID_YOU_MEAN),
         lambda f, n: (
             f"只能是{_choices(f.group('choices'), n)}之一，"
-            f"不能是“{_name(f.group('value'), n)}”{_suggestion(f, 'close', n)}"
+            f"不能是“{_name(f.group('value'), n)}”{suggestion(f, 'close', n)}"
         ),
     ),
     (re.compile(r"expected (?P<expected>.*?), got .*", re.DOTALL), _expected),

@@ -44,6 +44,7 @@ from .accounts import Organiser
 from .auth import csrf_token, organiser_of, require_event
 from .day_pages import format_label, no_file, page, problem_lines, when
 from .day_words import WORDS
+from .problem_words import DID_YOU_MEAN, suggestion
 from .root import Root
 
 #: The folder of ROOT that holds every organiser's last roll-up.
@@ -115,7 +116,7 @@ _UNREPORTED = re.compile(r"no event in this roll-up reports '(?P<got>[^']*)'.*")
 
 # The scoring rubric's checks (kexie_events.scoring), with the hint they may end with: a
 # suggestion (", did you mean 'x'?") or what there is ("; units: a, b").
-_HINT = r"(?:, did you mean '(?P<close>[^']*)'\?|; \w+: (?P<listed>.*))?"
+_HINT = r"(?:" + DID_YOU_MEAN + r"|; \w+: (?P<listed>.*))?"
 _SCORING = (
     (re.compile(r"unit '(?P<got>[^']*)' is listed twice"), "单位“{got}”列了两次"),
     (re.compile(r"no indicator '(?P<got>[^']*)'" + _HINT), "没有指标“{got}”{hint}"),
@@ -164,10 +165,8 @@ def targets_text(problem: Problem, lang: str) -> str | None:
     for pattern, words in _SCORING:
         if found := pattern.fullmatch(message):
             values = found.groupdict()
-            hint = ""
-            if values.get("close"):
-                hint = f"，是不是“{values['close']}”？"
-            elif values.get("listed"):
+            hint = suggestion(found) if "close" in values else ""  # patterns with a hint
+            if values.get("listed"):
                 hint = f"；现有：{values['listed'].replace(', ', '、')}"
             return words.format(**{**values, "hint": hint})
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -122,9 +122,7 @@ class Root:
         Read from each ``event.toml``'s ``lang`` without checking the rest of the file: a
         broken event file must not keep organisers out of the console where they would fix it.
         """
-        found = {_lang_of(folder / EVENT_FILE) for folder in self.events().values()}
-        found.discard(None)
-        return found.pop() if len(found) == 1 else DEFAULT_LANG
+        return agreed_lang(_lang_of(folder / EVENT_FILE) for folder in self.events().values())
 
 
 @contextlib.contextmanager
@@ -144,6 +142,14 @@ def _lang_of(path: Path) -> str | None:
         return lang_in(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def agreed_lang(langs: Iterable[str | None]) -> str:
+    """The language the events' files agree on (``None``: a file that says none of ours);
+    :data:`DEFAULT_LANG` when they do not agree, or there are none."""
+    found = set(langs)
+    found.discard(None)
+    return found.pop() if len(found) == 1 else DEFAULT_LANG
 
 
 def lang_in(text: str) -> str | None:
