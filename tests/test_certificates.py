@@ -160,9 +160,7 @@ def test_server_page_says_genuine_or_forged_in_chinese(printed, plugins):
         assert empty.status_code == 200 and "输入证书上的验证码" in empty.text
 
 
-def test_the_public_page_works_out_the_certificates_once_in_a_while(
-    printed, plugins, monkeypatch
-):
+def test_the_public_page_works_out_the_certificates_once_in_a_while(printed, plugins, monkeypatch):
     """Anyone may ask the page about a genuine code as often as they like: what the event
     grants is worked out once (and again after FRESH_SECONDS), and a forged code costs
     nothing of it."""
