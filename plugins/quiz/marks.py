@@ -30,7 +30,7 @@ from kexie_events.table_import import Column, ImportProblem, ImportRefused, Impo
 from kexie_plugins.quiz import ledger
 from kexie_plugins.quiz.bank import normal
 from kexie_plugins.quiz.papers import Paper, papers_of
-from kexie_plugins.quiz.settings import MAX_QUESTIONS_PER_PAPER, QuizSettings
+from kexie_plugins.quiz.settings import MAX_QUESTIONS_PER_PAPER, QuizSettings, too_many_passed
 
 QUESTION_COLUMNS = tuple(
     Column(f"q{n}", (str(n), f"第{n}题", f"题{n}")) for n in range(1, MAX_QUESTIONS_PER_PAPER + 1)
@@ -307,12 +307,7 @@ class _RowChecker:
             return None
         most = self.settings.most_passing(sum(correct), papers)
         if passed is not None and passed > most:
-            self.error(
-                line,
-                "passed",
-                f"合格{passed}份不可能：各题答对份数合计{sum(correct)}，最多够{most}份合格",
-                f"{passed} passed cannot be: {sum(correct)} right answers allow at most {most}",
-            )
+            self.error(line, "passed", *too_many_passed(passed, most, sum(correct)))
             return None
         return ledger.Result(
             paper.session.id,

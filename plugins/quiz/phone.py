@@ -20,7 +20,7 @@ from kexie_events.inputs import InputError
 from kexie_events.records import ActionRequest, VolunteerAction
 from kexie_plugins.quiz import ledger
 from kexie_plugins.quiz.papers import papers_of
-from kexie_plugins.quiz.settings import QuizSettings
+from kexie_plugins.quiz.settings import QuizSettings, too_many_passed
 
 ACTION_ID = "quiz-tally"
 #: What the entry is recorded as coming from, in place of a file's name.
@@ -83,15 +83,6 @@ def _count(raw: str, field: str, label: str, papers: int, lang: str) -> int:
     return value
 
 
-def _too_many_passed(passed: int, most: int, right: int, lang: str) -> str:
-    """Why a tally's passes cannot be: more than its right answers allow."""
-    return pick(
-        lang,
-        f"合格{passed}份不可能：各题答对份数合计{right}，最多够{most}份合格，请核对",
-        f"{passed} passed cannot be: {right} right answers in all allow at most {most}",
-    )
-
-
 def record_tally(call: ActionRequest, settings: QuizSettings, labels: dict[str, str]) -> str:
     """Check the lead's tally against the session's paper and record it; the message to show."""
     lang = call.event.lang
@@ -130,7 +121,7 @@ def record_tally(call: ActionRequest, settings: QuizSettings, labels: dict[str, 
     )
     most = settings.most_passing(sum(correct), count)
     if passed > most:
-        raise InputError("passed", _too_many_passed(passed, most, sum(correct), lang))
+        raise InputError("passed", pick(lang, *too_many_passed(passed, most, sum(correct))))
     result = ledger.Result(
         paper.session.id, paper.variant, None, None, count, passed, correct, None, 0
     )

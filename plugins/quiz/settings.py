@@ -79,6 +79,15 @@ class QuizSettings:
         return papers if needed == 0 else min(papers, right_answers // needed)
 
 
+def too_many_passed(passed: int, most: int, right: int) -> tuple[str, str]:
+    """Why a tally's passes cannot be, in Chinese and in English: more than its right answers
+    allow (:meth:`QuizSettings.most_passing`)."""
+    return (
+        f"合格{passed}份不可能：各题答对份数合计{right}，最多够{most}份合格，请核对",
+        f"{passed} passed cannot be: {right} right answers in all allow at most {most}",
+    )
+
+
 def read_settings(reader: TableReader, event: Event) -> QuizSettings:
     """The section and its bank; problems go to ``reader`` (the bank's are kept, see above)."""
     lang = event.lang
