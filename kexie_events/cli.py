@@ -828,10 +828,11 @@ def db_put(ctx, directory: Path, url: str, by: str) -> None:
     it in the console, or take a copy with kexie db get.
     """
     from kexie_events.console.database_root import put_event
+    from kexie_events.database import without_password
 
     put = put_event(directory, url, plugins_of(ctx), by)
     files = f"{len(put.files)} file{'' if len(put.files) == 1 else 's'}"
-    click.echo(f"{put.event_id}: {files} put in {database_text(url)}")
+    click.echo(f"{put.event_id}: {files} put in {without_password(url)}")
     if put.tables is not None:
         rows = sum(table.rows for table in put.tables)
         click.echo(f"its store: {len(put.tables)} tables, {rows} rows copied; checked")
@@ -839,7 +840,7 @@ def db_put(ctx, directory: Path, url: str, by: str) -> None:
         click.echo("its store: already in this database")
     else:
         click.echo("its store: nothing to copy yet (it is made in the database at first use)")
-    click.echo(f"serve it with: kexie serve {database_text(url)}")
+    click.echo(f"serve it with: kexie serve {without_password(url)}")
 
 
 @db_group.command(name="get")
@@ -851,6 +852,7 @@ def db_get(url: str, event_id: str, directory: Path) -> None:
     keep). Its store stays in the database: run commands on DIR with KEXIE_DATABASE_URL=URL.
     """
     from kexie_events.console.database_root import folders_in
+    from kexie_events.database import without_password
 
     if directory.exists():
         raise click.UsageError(f"{directory} exists; give a new folder")
@@ -862,14 +864,7 @@ def db_get(url: str, event_id: str, directory: Path) -> None:
     with contextlib.closing(folders_in(url)) as folders:
         written = folders.get(event_id, directory)
     click.echo(f"{event_id}: {len(written)} files written to {directory}")
-    click.echo(f"its store is in the database: KEXIE_DATABASE_URL={database_text(url)}")
-
-
-def database_text(url: str) -> str:
-    """A database's address for messages: without its password."""
-    from kexie_events.database import without_password
-
-    return without_password(url)
+    click.echo(f"its store is in the database: KEXIE_DATABASE_URL={without_password(url)}")
 
 
 @cli.command(name="plugins")
